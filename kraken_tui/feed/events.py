@@ -1,0 +1,242 @@
+"""Everything the feed knows, as typed immutable events.
+
+The UI turns these into Textual messages; ``kraken-tui events`` prints them
+as JSON lines (``to_json``). The feed never imports Textual.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, ClassVar, Literal
+
+from kraken_tui.kraken.models import Balance, BookView, Order
+
+Endpoint = Literal["public", "private"]
+ConnState = Literal["connecting", "connected", "disconnected", "backoff"]
+
+
+def _dec(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
+
+@dataclass(frozen=True, slots=True)
+class FeedEvent:
+    kind: ClassVar[str] = "event"
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"event": self.kind}
+        for name in self.__slots__:  # type: ignore[attr-defined]
+            out[name] = getattr(self, name)
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionChanged(FeedEvent):
+    """Connection lifecycle of one endpoint; ``delay`` is the wait before the next try."""
+
+    kind: ClassVar[str] = "connection"
+    endpoint: Endpoint
+    state: ConnState
+    attempt: int = 0
+    delay: float | None = None
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class SystemStatusChanged(FeedEvent):
+    """Exchange-wide engine status from the ``status`` channel."""
+
+    kind: ClassVar[str] = "status"
+    system: str  # online | maintenance | cancel_only | post_only
+    version: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PairStatusChanged(FeedEvent):
+    """Per-pair trading status from the ``instrument`` channel (e.g. limit_only)."""
+
+    kind: ClassVar[str] = "pair_status"
+    symbol: str
+    status: str
+
+
+@dataclass(frozen=True, slots=True)
+class BookUpdated(FeedEvent):
+    """A book's latest view. ``valid`` is False the moment it stops being trustworthy."""
+
+    kind: ClassVar[str] = "book"
+    symbol: str
+    valid: bool
+    view: BookView | None = None
+    checksum: int | None = None
+    reason: str = ""  # why it is invalid: disconnected, awaiting_snapshot, checksum_mismatch, ...
+
+    def to_json(self) -> dict[str, Any]:
+        bids, asks = self.view.top(10) if self.view is not None else ([], [])
+        out: dict[str, Any] = {
+            "event": self.kind,
+            "symbol": self.symbol,
+            "valid": self.valid,
+            "checksum": self.checksum,
+            "bids": bids,
+            "asks": asks,
+        }
+        if self.view is not None:
+            out["depth"] = self.view.depth
+        if self.reason:
+            out["reason"] = self.reason
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class ResyncStarted(FeedEvent):
+    """A book is being rebuilt from a fresh snapshot (e.g. after a checksum mismatch)."""
+
+    kind: ClassVar[str] = "resync"
+    symbol: str
+    reason: str
+    count: int  # resyncs of this symbol so far
+
+
+@dataclass(frozen=True, slots=True)
+class ResyncDone(FeedEvent):
+    kind: ClassVar[str] = "resync_done"
+    symbol: str
+
+
+@dataclass(frozen=True, slots=True)
+class OrdersUpdated(FeedEvent):
+    """The whole open-order set (stable order: oldest first)."""
+
+    kind: ClassVar[str] = "orders"
+    orders: tuple[Order, ...]
+    valid: bool = True
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "event": self.kind,
+            "valid": self.valid,
+            "orders": [
+                {
+                    "order_id": o.order_id,
+                    "symbol": o.symbol,
+                    "side": o.side,
+                    "order_type": o.order_type,
+                    "limit_price": _dec(o.limit_price),
+                    "order_qty": _dec(o.order_qty),
+                    "cum_qty": _dec(o.cum_qty),
+                    "status": o.status,
+                }
+                for o in self.orders
+            ],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class BalancesUpdated(FeedEvent):
+    kind: ClassVar[str] = "balances"
+    balances: tuple[Balance, ...]
+    valid: bool = True
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "event": self.kind,
+            "valid": self.valid,
+            "balances": {
+                b.asset: {
+                    "total": str(b.total),
+                    "wallets": [[t, i, str(v)] for t, i, v in b.wallets],
+                }
+                for b in self.balances
+            },
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Reconciled(FeedEvent):
+    """REST cross-check after a reconnect or sequence gap; ``changes`` counts corrections."""
+
+    kind: ClassVar[str] = "reconciled"
+    what: Literal["orders", "balances"]
+    changes: int
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class HeartbeatTimeout(FeedEvent):
+    kind: ClassVar[str] = "heartbeat_timeout"
+    endpoint: Endpoint
+    silence: float
+
+
+@dataclass(frozen=True, slots=True)
+class RoundTrip(FeedEvent):
+    kind: ClassVar[str] = "rtt"
+    endpoint: Endpoint
+    rtt_ms: float
+
+
+@dataclass(frozen=True, slots=True)
+class DeadManSwitch(FeedEvent):
+    """State of CancelAllOrdersAfter; ``error`` set means it is failing (show loudly)."""
+
+    kind: ClassVar[str] = "dead_man_switch"
+    armed: bool
+    timeout: int
+    trigger_time: str | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FeedStats(FeedEvent):
+    """Periodic health figures for one endpoint (about once a second)."""
+
+    kind: ClassVar[str] = "stats"
+    endpoint: Endpoint
+    frames: int
+    frames_per_s: float
+    malformed: int
+    reconnects: int
+    resyncs: int
+    last_message_age: float | None
+    last_heartbeat_age: float | None
+    token_age: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FeedError(FeedEvent):
+    """Something went wrong and was handled (REST error, malformed frame, refused subscribe)."""
+
+    kind: ClassVar[str] = "error"
+    endpoint: Endpoint | Literal["rest"]
+    error: str
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ModeChanged(FeedEvent):
+    """Public-only (no API keys) or full mode, with a note for the user."""
+
+    kind: ClassVar[str] = "mode"
+    private: bool
+    note: str = ""
+
+
+Event = (
+    ConnectionChanged
+    | SystemStatusChanged
+    | PairStatusChanged
+    | BookUpdated
+    | ResyncStarted
+    | ResyncDone
+    | OrdersUpdated
+    | BalancesUpdated
+    | Reconciled
+    | HeartbeatTimeout
+    | RoundTrip
+    | DeadManSwitch
+    | FeedStats
+    | FeedError
+    | ModeChanged
+)

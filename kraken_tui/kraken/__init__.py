@@ -1,0 +1,64 @@
+"""Pure Kraken WebSocket v2 protocol core: frames, book, instruments, orders, balances.
+
+No I/O, no asyncio, no Textual: everything here takes decoded frames and returns
+values, so it can be tested exhaustively and reused by the feed and the simulator.
+"""
+
+from kraken_tui.kraken.balances import Balances
+from kraken_tui.kraken.book import BookDataError, OrderBook, checksum_fragment
+from kraken_tui.kraken.frames import (
+    BalancesFrame,
+    BookData,
+    BookFrame,
+    ExecutionsFrame,
+    Frame,
+    FrameError,
+    HeartbeatFrame,
+    InstrumentFrame,
+    MethodResponse,
+    PongFrame,
+    StatusFrame,
+    TickerFrame,
+    TradeFrame,
+    decode_frame,
+    ping_request,
+    subscribe_request,
+    unsubscribe_request,
+)
+from kraken_tui.kraken.instruments import InstrumentTable, PairInfo, normalize_asset
+from kraken_tui.kraken.models import Balance, BookView, Order, SequenceGap, ViewLevel
+from kraken_tui.kraken.orders import OpenOrders, orders_from_rest
+
+__all__ = [
+    "Balance",
+    "Balances",
+    "BalancesFrame",
+    "BookData",
+    "BookDataError",
+    "BookFrame",
+    "BookView",
+    "ExecutionsFrame",
+    "Frame",
+    "FrameError",
+    "HeartbeatFrame",
+    "InstrumentFrame",
+    "InstrumentTable",
+    "MethodResponse",
+    "OpenOrders",
+    "Order",
+    "OrderBook",
+    "PairInfo",
+    "PongFrame",
+    "SequenceGap",
+    "StatusFrame",
+    "TickerFrame",
+    "TradeFrame",
+    "ViewLevel",
+    "checksum_fragment",
+    "decode_frame",
+    "normalize_asset",
+    "orders_from_rest",
+    "ping_request",
+    "subscribe_request",
+    "unsubscribe_request",
+]

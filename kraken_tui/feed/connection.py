@@ -202,7 +202,7 @@ class Feed:
         self._balance_counter = 0
         self._asset_touch: dict[str, int] = {}
         self._reconcile_tasks: dict[str, asyncio.Task[None]] = {}
-        self._reconcile_again: set[str] = set()
+        self._reconcile_again: dict[str, str] = {}
         self._orders_valid = False
         self._balances_valid = False
         self._private_snapshots: set[str] = set()
@@ -230,6 +230,15 @@ class Feed:
         if depth not in BOOK_DEPTHS:
             raise ValueError(f"depth must be one of {BOOK_DEPTHS}")
         self._call_threadsafe(self._change_depth, depth)
+
+    def book(self, symbol: str) -> OrderBook | None:
+        """The live book for ``symbol`` (None while awaiting a snapshot); feed thread only."""
+        st = self._books.get(symbol)
+        return st.book if st is not None else None
+
+    def book_is_valid(self, symbol: str) -> bool:
+        st = self._books.get(symbol)
+        return st is not None and st.valid
 
     def _call_threadsafe(self, fn: Callable[..., Any], *args: Any) -> None:
         if self._loop is None:
@@ -780,7 +789,7 @@ class Feed:
         """Single-flight: one cross-check per kind at a time, rerun once if asked meanwhile."""
         task = self._reconcile_tasks.get(what)
         if task is not None and not task.done():
-            self._reconcile_again.add(what)
+            self._reconcile_again[what] = reason
             return
         job = self._reconcile_orders if what == "orders" else self._reconcile_balances
         task = asyncio.create_task(self._reconcile_with_retry(what, job, reason))
@@ -800,7 +809,7 @@ class Feed:
                 await asyncio.sleep(backoff.next_delay(floor=1.0 if exc.is_rate_limit else 0.0))
                 continue
             if what in self._reconcile_again:
-                self._reconcile_again.discard(what)
+                reason = self._reconcile_again.pop(what)
                 continue
             return
 

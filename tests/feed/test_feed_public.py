@@ -1,0 +1,144 @@
+"""The public connection against the simulator: books go live, survive faults, stay true."""
+
+from __future__ import annotations
+
+from kraken_tui.feed.events import (
+    BookUpdated,
+    ConnectionChanged,
+    HeartbeatTimeout,
+    PairStatusChanged,
+    ResyncDone,
+    ResyncStarted,
+    SystemStatusChanged,
+)
+from kraken_tui.sim import Simulator
+from tests.feed.conftest import EventLog, FeedRunner, config_for
+
+
+def _norm(levels: tuple[list, list]) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    bids, asks = levels
+    return [tuple(x) for x in bids], [tuple(x) for x in asks]
+
+
+def matches_truth(runner: FeedRunner, sim: Simulator, symbol: str) -> bool:
+    feed = runner.feed
+    book = feed.book(symbol)
+    if book is None or not feed.book_is_valid(symbol):
+        return False
+    return _norm(book.levels()) == _norm(sim.truth_book(symbol, feed.depth))
+
+
+async def converged(runner: FeedRunner, sim: Simulator, symbols: tuple[str, ...] = ("BTC/USD",),
+                    timeout: float = 10.0) -> None:
+    await runner.log.wait(lambda: all(matches_truth(runner, sim, s) for s in symbols), timeout,
+                          f"books {symbols} equal to the simulator's truth")
+
+
+def no_valid_book_off_truth(log: EventLog, sim: Simulator, depth: int = 10) -> None:
+    """Every view ever reported valid carried a checksum the exchange really published."""
+    for event in log.of(BookUpdated):
+        if event.valid:
+            assert event.checksum in sim.sent_checksums(event.symbol, depth), event
+
+
+async def test_books_go_live_and_equal_truth(sim: Simulator, start_feed) -> None:
+    runner = start_feed(config_for(sim, api_key=None, api_secret=None))
+    await converged(runner, sim, ("BTC/USD", "ETH/USD"))
+    first = runner.log.valid_books("BTC/USD")[0]
+    assert first.view is not None and len(first.view.bids) == 10 and len(first.view.asks) == 10
+    assert first.view.best_bid < first.view.best_ask
+    await runner.log.next(SystemStatusChanged, lambda e: e.system == "online")
+    no_valid_book_off_truth(runner.log, sim)
+
+
+async def test_abrupt_close_marks_stale_then_recovers(sim: Simulator, start_feed) -> None:
+    runner = start_feed(config_for(sim, api_key=None, api_secret=None))
+    await converged(runner, sim)
+    mark = runner.log.mark()
+    sim.faults.drop_connections("public")
+    stale = await runner.log.next(BookUpdated, lambda e: not e.valid, after=mark)
+    assert stale.reason == "disconnected"
+    backoff = await runner.log.next(ConnectionChanged, lambda e: e.state == "backoff", after=mark)
+    assert backoff.delay is not None and backoff.delay <= 2.0
+    await runner.log.next(BookUpdated, lambda e: e.valid, after=mark)
+    await converged(runner, sim)
+    no_valid_book_off_truth(runner.log, sim)
+
+
+async def test_silent_stall_hits_heartbeat_deadline(sim: Simulator, start_feed) -> None:
+    runner = start_feed(config_for(sim, api_key=None, api_secret=None, heartbeat_timeout=1.0))
+    await converged(runner, sim)
+    mark = runner.log.mark()
+    sim.faults.stall(30.0, endpoint="public")
+    timeout = await runner.log.next(HeartbeatTimeout, after=mark)
+    assert timeout.silence > 1.0
+    stale = await runner.log.next(BookUpdated, lambda e: not e.valid, after=mark)
+    assert stale.reason == "heartbeat_timeout"
+    await runner.log.next(BookUpdated, lambda e: e.valid, after=mark, timeout=15)
+    await converged(runner, sim)
+    no_valid_book_off_truth(runner.log, sim)
+
+
+async def test_corrupted_checksum_forces_resync(sim: Simulator, start_feed) -> None:
+    runner = start_feed(config_for(sim, api_key=None, api_secret=None))
+    await converged(runner, sim)
+    mark = runner.log.mark()
+    sim.faults.corrupt_next_checksum("BTC/USD")
+    started = await runner.log.next(ResyncStarted, after=mark)
+    assert (started.symbol, started.reason, started.count) == ("BTC/USD", "checksum_mismatch", 1)
+    stale = await runner.log.next(BookUpdated, lambda e: e.symbol == "BTC/USD", after=mark)
+    assert not stale.valid and stale.reason == "checksum_mismatch"
+    await runner.log.next(ResyncDone, after=mark)
+    await converged(runner, sim)
+    assert runner.feed.stats["public"].resyncs == 1
+    no_valid_book_off_truth(runner.log, sim)
+
+
+async def test_rejected_subscribe_is_retried(sim: Simulator, start_feed) -> None:
+    sim.faults.reject_next_subscribe("book", "BTC/USD")
+    runner = start_feed(config_for(sim, api_key=None, api_secret=None))
+    await converged(runner, sim, ("BTC/USD", "ETH/USD"))
+
+
+async def test_maintenance_window_invalidates_and_recovers(sim: Simulator, start_feed) -> None:
+    runner = start_feed(config_for(sim, api_key=None, api_secret=None))
+    await converged(runner, sim)
+    mark = runner.log.mark()
+    sim.faults.start_maintenance()
+    await runner.log.next(SystemStatusChanged, lambda e: e.system == "maintenance", after=mark)
+    stale = await runner.log.next(BookUpdated, lambda e: not e.valid, after=mark)
+    assert stale.reason in ("maintenance", "disconnected")
+    refused = await runner.log.next(
+        ConnectionChanged, lambda e: e.state == "backoff" and "refused" in e.reason, after=mark
+    )
+    assert refused.delay is not None and refused.delay >= 5.0  # Kraken: no faster than every 5 s
+    sim.faults.end_maintenance()
+    await runner.log.next(SystemStatusChanged, lambda e: e.system == "online", after=mark,
+                          timeout=20)
+    await converged(runner, sim, timeout=20)
+
+
+async def test_cancel_only_and_pair_status_are_reported(sim: Simulator, start_feed) -> None:
+    runner = start_feed(config_for(sim, api_key=None, api_secret=None))
+    await converged(runner, sim)
+    mark = runner.log.mark()
+    sim.faults.set_system_status("cancel_only")
+    await runner.log.next(SystemStatusChanged, lambda e: e.system == "cancel_only", after=mark)
+    sim.faults.set_pair_status("ETH/USD", "limit_only")
+    await runner.log.next(PairStatusChanged,
+                          lambda e: (e.symbol, e.status) == ("ETH/USD", "limit_only"), after=mark)
+    sim.faults.set_system_status("online")
+    await runner.log.next(SystemStatusChanged, lambda e: e.system == "online", after=mark)
+
+
+async def test_depth_change_resubscribes_at_new_depth(sim: Simulator, start_feed) -> None:
+    runner = start_feed(config_for(sim, api_key=None, api_secret=None))
+    await converged(runner, sim)
+    mark = runner.log.mark()
+    runner.feed.set_depth(100)
+    event = await runner.log.next(
+        BookUpdated, lambda e: e.valid and e.view is not None and e.view.depth == 100, after=mark
+    )
+    assert len(event.view.bids) == 100
+    await converged(runner, sim)
+    no_valid_book_off_truth(runner.log, sim, depth=100)

@@ -1,0 +1,582 @@
+"""The monitor app: runs the feed in a thread worker and routes its events to widgets.
+
+The feed lives on its own asyncio loop in a Textual thread worker and hands
+every event to ``_sink`` on that thread; ``_sink`` only posts messages
+(``post_message`` is thread-safe). Books go through a per-symbol mailbox so at
+most one book message per symbol is ever queued: a burst of frames costs the UI
+loop nothing more than replacing a reference. All DOM work happens in the
+message handlers, on the UI loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable
+from typing import ClassVar, Protocol
+
+from rich.text import Text
+from textual import on, work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Footer, OptionList, Static, TabbedContent, TabPane
+from textual.widgets.option_list import Option
+from textual.worker import Worker, WorkerState
+
+from kraken_tui.config import DEPTHS, Config
+from kraken_tui.feed.events import (
+    BookUpdated,
+    ConnectionChanged,
+    DeadManSwitch,
+    FeedError,
+    FeedEvent,
+    HeartbeatTimeout,
+    ModeChanged,
+    PairStatusChanged,
+    Reconciled,
+    ResyncDone,
+    ResyncStarted,
+    RoundTrip,
+    SystemStatusChanged,
+)
+from kraken_tui.ui.messages import (
+    BalancesMessage,
+    BookMessage,
+    FeedEventMessage,
+    OrdersMessage,
+    StatsMessage,
+    wrap_event,
+)
+from kraken_tui.ui.widgets.balances import BalancesTable
+from kraken_tui.ui.widgets.banner import BannerStack
+from kraken_tui.ui.widgets.book import BookLadder
+from kraken_tui.ui.widgets.health import HealthPanel, state_text
+from kraken_tui.ui.widgets.orders import OrdersTable
+
+log = logging.getLogger("kraken_tui.ui")
+
+Sink = Callable[[FeedEvent], None]
+
+
+class FeedLike(Protocol):
+    """What the app needs from a feed: the real ``Feed`` or a scripted fake."""
+
+    async def run(self) -> None: ...
+    def stop(self) -> None: ...
+    def request_resync(self, symbol: str | None = None) -> None: ...
+    def set_depth(self, depth: int) -> None: ...
+
+
+FeedFactory = Callable[[Config, Sink], FeedLike]
+
+
+def real_feed_factory(config: Config, sink: Sink) -> FeedLike:
+    """Build the real websocket feed from the app's settings."""
+    from kraken_tui.feed.connection import Feed, FeedConfig
+
+    feed_config = FeedConfig(
+        symbols=config.symbols,
+        depth=config.depth,
+        ws_url=config.ws_url,
+        ws_auth_url=config.ws_auth_url,
+        rest_url=config.rest_url,
+        api_key=config.api_key,
+        api_secret=config.api_secret,
+        heartbeat_timeout=config.heartbeat_timeout,
+        dead_man_switch=config.dead_man_switch,
+    )
+    return Feed(feed_config, sink)
+
+
+class BookMailbox:
+    """Latest book event per symbol, shared between the feed thread and the UI loop."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._latest: dict[str, BookUpdated] = {}
+        self.coalesced = 0  # events superseded before the UI saw them
+
+    def put(self, event: BookUpdated) -> bool:
+        """Store ``event``; True when no message for this symbol is waiting (post one)."""
+        with self._lock:
+            first = event.symbol not in self._latest
+            self._latest[event.symbol] = event
+            if not first:
+                self.coalesced += 1
+            return first
+
+    def take(self, symbol: str) -> BookUpdated | None:
+        with self._lock:
+            return self._latest.pop(symbol, None)
+
+
+SYSTEM_BANNERS = {
+    "maintenance": ("error", "EXCHANGE MAINTENANCE — no new orders and no cancels until it ends"),
+    "cancel_only": (
+        "warning",
+        "EXCHANGE CANCEL-ONLY — cancels accepted, no new orders, no matching",
+    ),
+    "post_only": ("warning", "EXCHANGE POST-ONLY — only post-only limit orders, no matching"),
+}
+
+PAIR_STATUS_TEXT = {
+    "limit_only": "LIMIT-ONLY — only limit orders accepted",
+    "cancel_only": "CANCEL-ONLY — cancels only",
+    "post_only": "POST-ONLY — only post-only limit orders",
+    "reduce_only": "REDUCE-ONLY — only orders that reduce a position",
+    "maintenance": "MAINTENANCE — trading halted",
+    "delisted": "DELISTED",
+    "work_in_progress": "WORK IN PROGRESS — not tradable",
+}
+
+
+class StatusBar(Static):
+    """One line: app name, both endpoints' state, exchange status, pause, UTC clock."""
+
+
+class HelpScreen(ModalScreen[None]):
+    """Every key the monitor answers to, generated from the app's bindings."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,q,question_mark", "dismiss", "Close"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        lines = Text()
+        lines.append("Keys\n\n", style="bold")
+        for binding in self.app.BINDINGS:
+            if not isinstance(binding, Binding):
+                continue
+            keys = binding.key_display or binding.key.replace(",", " / ")
+            lines.append(f"  {keys:<14}", style="bold cyan")
+            lines.append(f"{binding.description}\n")
+        lines.append("\nCtrl+P opens the command palette (themes, symbols, every action).\n")
+        lines.append("Press Esc to close.", style="dim")
+        with VerticalScroll(id="help-body"):
+            yield Static(lines, id="help-text")
+
+
+class SymbolSwitcher(ModalScreen[str | None]):
+    """Quick symbol picker: arrows/Enter or the symbol's number."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "dismiss(None)", "Close")]
+
+    def __init__(self, symbols: Iterable[str], current: str) -> None:
+        super().__init__()
+        self._symbols = list(symbols)
+        self._current = current
+
+    def compose(self) -> ComposeResult:
+        options = [Option(f"{i + 1}  {s}", id=s) for i, s in enumerate(self._symbols)]
+        option_list = OptionList(*options, id="symbol-list")
+        option_list.border_title = "Switch symbol"
+        yield option_list
+
+    def on_mount(self) -> None:
+        option_list = self.query_one(OptionList)
+        if self._current in self._symbols:
+            option_list.highlighted = self._symbols.index(self._current)
+        option_list.focus()
+
+    def on_key(self, event: object) -> None:
+        key = getattr(event, "key", "")
+        if key.isdigit() and 0 < int(key) <= len(self._symbols):
+            self.dismiss(self._symbols[int(key) - 1])
+
+    @on(OptionList.OptionSelected)
+    def _picked(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)
+
+
+class KrakenMonitor(App[None]):
+    """Order books, open orders, balances and connection health, kept honest."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "kraken-tui"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("q", "quit", "Quit"),
+        Binding("question_mark", "help", "Help", key_display="?"),
+        Binding("s", "switch_symbol", "Symbol"),
+        Binding("right_square_bracket", "next_symbol", "Next symbol", key_display="]", show=False),
+        Binding("left_square_bracket", "prev_symbol", "Prev symbol", key_display="[", show=False),
+        Binding("d", "cycle_depth", "Depth"),
+        Binding("p", "toggle_pause", "Pause"),
+        Binding("r", "resync", "Resync"),
+        Binding("t", "toggle_side", "Panels"),
+        Binding("h", "toggle_panel('health')", "Health panel", show=False),
+        Binding("o", "toggle_panel('orders')", "Orders panel", show=False),
+        Binding("b", "toggle_panel('balances')", "Balances panel", show=False),
+    ]
+
+    def __init__(
+        self,
+        config: Config,
+        feed_factory: FeedFactory = real_feed_factory,
+        *,
+        clock: Callable[[], float] = time.time,
+        toasts: bool = True,
+    ) -> None:
+        super().__init__()
+        self.config = config
+        self.symbols = config.symbols
+        self.depth = config.depth
+        self.paused = False
+        self.clock = clock
+        self.toasts = toasts
+        self._feed_factory = feed_factory
+        self._feed: FeedLike | None = None
+        self._mailbox = BookMailbox()
+        self._stopping = False
+        self._system: str | None = None
+        self.events_seen = 0  # feed events handled on the UI loop (tests wait on this)
+        if config.theme in self.available_themes:  # run.py reports an unknown name
+            self.theme = config.theme
+
+    @property
+    def coalesced_books(self) -> int:
+        return self._mailbox.coalesced
+
+    # -- layout ---------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar(id="status")
+        yield BannerStack(id="banners")
+        with Horizontal(id="main"):
+            with TabbedContent(id="books"):
+                for i, symbol in enumerate(self.symbols):
+                    with TabPane(symbol, id=f"tab-{i}"):
+                        yield BookLadder(symbol, self.depth, id=f"book-{i}")
+            with Vertical(id="side"):
+                yield HealthPanel(self.clock, self.config.heartbeat_timeout, id="health")
+                yield OrdersTable(self.clock, id="orders")
+                yield BalancesTable(id="balances")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#health").border_title = "Connection"
+        self.query_one("#orders").border_title = "Open orders"
+        self.query_one("#balances").border_title = "Balances"
+        self.query_one("#banners").display = False
+        self._apply_width(self.size.width)
+        self._update_status()
+        self.set_interval(1.0, self._tick)
+        self._feed = self._feed_factory(self.config, self._sink)
+        self._run_feed()
+
+    def on_resize(self, event: object) -> None:
+        self._apply_width(self.size.width)
+
+    def _apply_width(self, width: int) -> None:
+        self.screen.set_class(width < 100, "-narrow")
+
+    # -- the feed worker ------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="feed", exit_on_error=False)
+    def _run_feed(self) -> None:
+        """Run the feed on its own event loop in this thread until ``stop()``."""
+        feed = self._feed
+        assert feed is not None
+        asyncio.run(feed.run())
+
+    def _sink(self, event: FeedEvent) -> None:
+        """Called on the feed's thread: post only, never touch the DOM here."""
+        if isinstance(event, BookUpdated):
+            if self._mailbox.put(event):
+                self.post_message(BookMessage(event))
+        else:
+            self.post_message(wrap_event(event))
+
+    def stop_feed(self) -> None:
+        self._stopping = True
+        if self._feed is not None:
+            self._feed.stop()
+
+    def on_unmount(self) -> None:
+        self.stop_feed()
+
+    async def action_quit(self) -> None:
+        self.stop_feed()
+        self.exit()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group != "feed":
+            return
+        banners = self.query_one(BannerStack)
+        if event.state == WorkerState.ERROR:
+            error = event.worker.error
+            log.error("feed stopped with an error", exc_info=error)
+            banners.set_banner(
+                "feed", f"FEED STOPPED — {error!r}; data is frozen (see log)", "error"
+            )
+            self._mark_all_stale("feed stopped")
+        elif event.state == WorkerState.SUCCESS and not self._stopping:
+            banners.set_banner("feed", "FEED ENDED — data is frozen; restart the monitor", "error")
+            self._mark_all_stale("feed stopped")
+
+    # -- routing feed events --------------------------------------------------
+
+    def _ladder(self, symbol: str) -> BookLadder | None:
+        if symbol not in self.symbols:
+            return None
+        return self.query_one(f"#book-{self.symbols.index(symbol)}", BookLadder)
+
+    def _mark_all_stale(self, reason: str) -> None:
+        for ladder in self.query(BookLadder):
+            if ladder.valid:
+                ladder.show(None, False, reason)
+
+    def _toast(self, message: str, severity: str = "information") -> None:
+        if self.toasts:
+            self.notify(message, severity=severity, timeout=4)  # type: ignore[arg-type]
+
+    def on_book_message(self, message: BookMessage) -> None:
+        event = self._mailbox.take(message.event.symbol) or message.event
+        self.events_seen += 1
+        ladder = self._ladder(event.symbol)
+        if ladder is None:
+            return
+        ladder.show(event.view, event.valid, event.reason)
+        if event.valid:
+            self.query_one(BannerStack).clear_banner(f"resync:{event.symbol}")
+
+    def on_orders_message(self, message: OrdersMessage) -> None:
+        self.events_seen += 1
+        self.query_one(OrdersTable).apply(message.event.orders, message.event.valid)
+
+    def on_balances_message(self, message: BalancesMessage) -> None:
+        self.events_seen += 1
+        self.query_one(BalancesTable).apply(message.event.balances, message.event.valid)
+
+    def on_stats_message(self, message: StatsMessage) -> None:
+        self.events_seen += 1
+        self.query_one(HealthPanel).on_stats(message.event)
+
+    def on_feed_event_message(self, message: FeedEventMessage) -> None:
+        self.events_seen += 1
+        event = message.event
+        health = self.query_one(HealthPanel)
+        banners = self.query_one(BannerStack)
+        if isinstance(event, ConnectionChanged):
+            self._on_connection(event, health, banners)
+        elif isinstance(event, SystemStatusChanged):
+            log.info("exchange status %s", event.system)
+            health.on_system(event)
+            previous, self._system = self._system, event.system
+            if event.system in SYSTEM_BANNERS:
+                severity, text = SYSTEM_BANNERS[event.system]
+                banners.set_banner("system", text, severity)
+            else:
+                banners.clear_banner("system")
+                if previous in SYSTEM_BANNERS and event.system == "online":
+                    self._toast("Exchange is back online")
+            self._update_status()
+        elif isinstance(event, PairStatusChanged):
+            log.info("pair %s status %s", event.symbol, event.status)
+            if event.status == "online":
+                banners.clear_banner(f"pair:{event.symbol}")
+            else:
+                text = PAIR_STATUS_TEXT.get(event.status, event.status.upper())
+                banners.set_banner(f"pair:{event.symbol}", f"{event.symbol} {text}", "warning")
+        elif isinstance(event, ResyncStarted):
+            log.warning("resync %s: %s (#%d)", event.symbol, event.reason, event.count)
+            reason = event.reason.replace("_", " ")
+            banners.set_banner(
+                f"resync:{event.symbol}",
+                f"{event.symbol} RESYNCING — {reason}; rebuilding the book from a fresh "
+                f"snapshot (resync #{event.count})",
+                "warning",
+            )
+            ladder = self._ladder(event.symbol)
+            if ladder is not None and ladder.valid:
+                ladder.show(None, False, event.reason)
+        elif isinstance(event, ResyncDone):
+            banners.clear_banner(f"resync:{event.symbol}")
+            self._toast(f"{event.symbol} book resynced")
+        elif isinstance(event, RoundTrip):
+            health.on_rtt(event)
+        elif isinstance(event, DeadManSwitch):
+            health.on_dms(event)
+            if event.error:
+                log.error("dead man's switch failing: %s", event.error)
+                banners.set_banner(
+                    "dms",
+                    f"DEAD MAN'S SWITCH FAILING — {event.error}; open orders are NOT protected",
+                    "error",
+                )
+            else:
+                banners.clear_banner("dms")
+        elif isinstance(event, ModeChanged):
+            self._on_mode(event, health, banners)
+        elif isinstance(event, Reconciled):
+            log.info("reconciled %s: %d changes (%s)", event.what, event.changes, event.reason)
+            if event.changes:
+                self._toast(f"{event.what.capitalize()} reconciled: {event.changes} corrected")
+        elif isinstance(event, HeartbeatTimeout):
+            log.warning("%s heartbeat timeout after %.1fs", event.endpoint, event.silence)
+            self._toast(
+                f"{event.endpoint.capitalize()} feed silent for {event.silence:.1f}s"
+                " — reconnecting",
+                "warning",
+            )
+        elif isinstance(event, FeedError):
+            log.warning("feed error (%s): %s %s", event.endpoint, event.error, event.detail)
+            if event.endpoint == "rest":
+                self._toast(f"REST: {event.error}", "warning")
+
+    def _on_connection(
+        self, event: ConnectionChanged, health: HealthPanel, banners: BannerStack
+    ) -> None:
+        log.info(
+            "%s %s attempt=%d delay=%s %s",
+            event.endpoint, event.state, event.attempt, event.delay, event.reason,
+        )
+        reconnect = health.endpoints[event.endpoint].ever_connected
+        health.on_connection(event)
+        key = f"conn:{event.endpoint}"
+        what = (
+            "books are stale"
+            if event.endpoint == "public"
+            else "orders and balances may be stale"
+        )
+        if event.state in ("backoff", "disconnected"):
+            why = f" ({event.reason})" if event.reason else ""
+            banners.set_banner(
+                key, f"{event.endpoint.upper()} FEED DOWN{why} — {what}; reconnecting", "error"
+            )
+        elif event.state == "connected":
+            had_banner = key in banners.active
+            banners.clear_banner(key)
+            if had_banner or reconnect:
+                self._toast(f"{event.endpoint.capitalize()} feed reconnected")
+        self._update_status()
+
+    def _on_mode(self, event: ModeChanged, health: HealthPanel, banners: BannerStack) -> None:
+        health.set_private_enabled(event.private)
+        orders, balances = self.query_one(OrdersTable), self.query_one(BalancesTable)
+        if event.private:
+            banners.clear_banner("mode")
+            orders.border_subtitle = ""
+            balances.border_subtitle = ""
+        else:
+            source = self.config.source or "the config file"
+            note = event.note or "no API keys"
+            banners.set_banner(
+                "mode",
+                f"PUBLIC-ONLY MODE — {note}. Orders, balances and the dead man's switch are off. "
+                f"Set KRAKEN_API_KEY and KRAKEN_API_SECRET (or api_key/api_secret in {source}).",
+                "info",
+            )
+            orders.border_subtitle = "needs API keys"
+            balances.border_subtitle = "needs API keys"
+        self._update_status()
+
+    # -- periodic (1 Hz) ------------------------------------------------------
+
+    def _tick(self) -> None:
+        """Ages and countdowns only; data changes arrive as messages."""
+        self.query_one(HealthPanel).tick()
+        self.query_one(OrdersTable).tick()
+        self._update_status()
+
+    def _update_status(self) -> None:
+        health = self.query_one(HealthPanel)
+        now = self.clock()
+        line = Text()
+        line.append(" kraken-tui ", style="bold reverse")
+        for ep in ("public", "private"):
+            line.append(f"  {ep} ", style="dim")
+            line.append_text(state_text(health.endpoints[ep], now))
+        system = self._system or "unknown"
+        line.append("  exchange ", style="dim")
+        line.append(
+            system.replace("_", " "),
+            style="bold green" if system == "online" else "bold red" if self._system else "dim",
+        )
+        if self.paused:
+            line.append("  ❚❚ PAUSED", style="bold yellow")
+        clock = time.strftime("%H:%M:%S UTC", time.gmtime(now))
+        status = self.query_one(StatusBar)
+        pad = max(1, status.size.width - line.cell_len - len(clock) - 1)
+        line.append(" " * pad)
+        line.append(clock + " ", style="dim")
+        status.update(line)
+
+    # -- actions --------------------------------------------------------------
+
+    def current_symbol(self) -> str:
+        active = self.query_one(TabbedContent).active
+        index = int(active.split("-")[1]) if active.startswith("tab-") else 0
+        return self.symbols[index]
+
+    def select_symbol(self, symbol: str) -> None:
+        if symbol in self.symbols:
+            self.query_one(TabbedContent).active = f"tab-{self.symbols.index(symbol)}"
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen())
+
+    def action_switch_symbol(self) -> None:
+        def picked(symbol: str | None) -> None:
+            if symbol:
+                self.select_symbol(symbol)
+
+        self.push_screen(SymbolSwitcher(self.symbols, self.current_symbol()), picked)
+
+    def _step_symbol(self, step: int) -> None:
+        index = self.symbols.index(self.current_symbol())
+        self.select_symbol(self.symbols[(index + step) % len(self.symbols)])
+
+    def action_next_symbol(self) -> None:
+        self._step_symbol(1)
+
+    def action_prev_symbol(self) -> None:
+        self._step_symbol(-1)
+
+    def action_cycle_depth(self) -> None:
+        """Next subscribed depth (10→25→100→500→1000→10); the feed resubscribes."""
+        index = DEPTHS.index(self.depth) if self.depth in DEPTHS else -1
+        self.depth = DEPTHS[(index + 1) % len(DEPTHS)]
+        for ladder in self.query(BookLadder):
+            ladder.set_requested_depth(self.depth)
+        if self._feed is not None:
+            self._feed.set_depth(self.depth)
+        log.info("depth -> %d", self.depth)
+
+    def action_toggle_pause(self) -> None:
+        self.paused = not self.paused
+        for ladder in self.query(BookLadder):
+            ladder.set_paused(self.paused)
+        self._update_status()
+
+    def action_resync(self) -> None:
+        symbol = self.current_symbol()
+        if self._feed is not None:
+            self._feed.request_resync(symbol)
+        self._toast(f"Resync requested for {symbol}")
+
+    def action_toggle_side(self) -> None:
+        side = self.query_one("#side")
+        side.display = not side.display
+
+    def action_toggle_panel(self, name: str) -> None:
+        panel = self.query_one(f"#{name}")
+        panel.display = not panel.display
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        yield SystemCommand("Cycle book depth", "Next depth: 10 → 25 → 100 → 500 → 1000",
+                            self.action_cycle_depth)
+        yield SystemCommand("Pause / resume rendering", "Freeze the ladders to read them",
+                            self.action_toggle_pause)
+        yield SystemCommand("Force resync", "Rebuild the current book from a fresh snapshot",
+                            self.action_resync)
+        yield SystemCommand("Toggle side panels", "Health, orders and balances",
+                            self.action_toggle_side)
+        yield SystemCommand("Help", "List every key", self.action_help)
+        for symbol in self.symbols:
+            yield SystemCommand(f"Show {symbol}", f"Switch the book to {symbol}",
+                                lambda s=symbol: self.select_symbol(s))

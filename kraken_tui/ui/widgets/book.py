@@ -1,0 +1,368 @@
+"""The order-book ladder: a line-API widget that repaints only the rows that changed.
+
+Asks sit above, bids below, meeting at a spread/mid row; each level shows price,
+size and cumulative size with a depth bar behind it. A book the feed no longer
+trusts is drawn dim and grey with the reason in its border: never as live.
+Views arrive as whole immutable snapshots; the widget keeps the latest and
+paints at most ``MAX_FPS`` times a second, so a burst cannot starve the screen.
+"""
+
+from __future__ import annotations
+
+import time
+from decimal import Decimal
+from typing import ClassVar, NamedTuple
+
+from rich.segment import Segment
+from rich.style import Style
+from textual.geometry import Region, Size
+from textual.strip import Strip
+from textual.timer import Timer
+from textual.widget import Widget
+
+from kraken_tui.kraken.models import BookView
+
+MAX_FPS = 20.0
+FLASH_SECONDS = 0.35
+
+STALE_REASONS = {
+    "disconnected": "disconnected",
+    "awaiting_snapshot": "awaiting snapshot",
+    "checksum_mismatch": "checksum mismatch, resyncing",
+    "resync": "resyncing",
+    "reconnecting": "reconnecting",
+    "paused": "paused",
+}
+
+
+def describe_reason(reason: str) -> str:
+    return STALE_REASONS.get(reason, reason.replace("_", " ") or "not live")
+
+
+class Row(NamedTuple):
+    """What one ladder line shows; equal rows need no repaint."""
+
+    kind: str  # header | ask | bid | spread | imbalance | empty | note
+    cells: tuple[str, ...] = ()
+    bar: int = 0  # cells of depth bar
+    flash: bool = False
+    stale: bool = False
+
+
+class BookLadder(Widget, can_focus=False):
+    """One symbol's ladder."""
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "book--header",
+        "book--ask",
+        "book--bid",
+        "book--ask-bar",
+        "book--bid-bar",
+        "book--flash",
+        "book--spread",
+        "book--stale",
+        "book--note",
+    }
+
+    def __init__(self, symbol: str, depth: int, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.symbol = symbol
+        self.requested_depth = depth
+        self.view: BookView | None = None
+        self.valid = False
+        self.reason = "awaiting_snapshot"
+        self.paused = False
+        self._pending = False  # a newer view than the painted one is waiting
+        self._last_paint = 0.0
+        self._paint_timer: Timer | None = None
+        self._flash_timer: Timer | None = None
+        self._rows: list[Row] = []
+        self._strips: list[Strip] = []
+        self._widths: tuple[int, ...] = (5, 4, 5)
+        self._prev_qty: dict[tuple[str, Decimal], Decimal] = {}
+        self._flash_until: dict[tuple[str, Decimal], float] = {}
+        self.paints = 0  # how many times rows were recomputed (tests, diagnostics)
+
+    # -- inputs ---------------------------------------------------------------
+
+    def show(self, view: BookView | None, valid: bool, reason: str = "") -> None:
+        """Take the latest view; paint now or at the next slot of the frame cap."""
+        if view is not None:
+            self.view = view
+        self.valid = valid and view is not None
+        self.reason = reason if not self.valid else ""
+        self._pending = True
+        self._update_chrome()
+        self._schedule_paint()
+
+    def set_paused(self, paused: bool) -> None:
+        self.paused = paused
+        self._update_chrome()
+        if not paused:
+            self._schedule_paint()
+
+    def set_requested_depth(self, depth: int) -> None:
+        self.requested_depth = depth
+        self._update_chrome()
+
+    @property
+    def pending(self) -> bool:
+        """True while a received view has not been painted yet (tests wait on this)."""
+        return self._pending and not self.paused
+
+    # -- pacing ---------------------------------------------------------------
+
+    def _schedule_paint(self) -> None:
+        if self.paused or not self.is_mounted or self._paint_timer is not None:
+            return
+        wait = self._last_paint + 1.0 / MAX_FPS - time.monotonic()
+        if wait <= 0:
+            self._paint()
+        else:
+            self._paint_timer = self.set_timer(wait, self._paint_from_timer)
+
+    def _paint_from_timer(self) -> None:
+        self._paint_timer = None
+        self._paint()
+
+    def on_mount(self) -> None:
+        if self._pending:
+            self._schedule_paint()
+
+    def on_resize(self) -> None:
+        self._rows = []
+        self._strips = []
+        self._paint(force=True)
+
+    # -- layout of rows -------------------------------------------------------
+
+    def _update_chrome(self) -> None:
+        depth = self.view.depth if self.view is not None else self.requested_depth
+        depth_text = f"depth {depth}"
+        if self.requested_depth != depth:
+            depth_text = f"depth {depth}→{self.requested_depth}"
+        title = f"{self.symbol} · {depth_text}"
+        if self.valid:
+            subtitle = "PAUSED" if self.paused else "LIVE"
+        else:
+            subtitle = f"STALE — {describe_reason(self.reason)}"
+        if self.border_title != title:
+            self.border_title = title
+        if self.border_subtitle != subtitle:
+            self.border_subtitle = subtitle
+        self.set_class(not self.valid, "-stale")
+        self.set_class(self.paused, "-paused")
+
+    def _levels_per_side(self, height: int) -> int:
+        return max(0, (height - 3) // 2)
+
+    def _compute_rows(self, width: int, height: int) -> list[Row]:
+        view = self.view
+        n = self._levels_per_side(height)
+        stale = not self.valid
+        if view is None:
+            rows = [Row("header", ("Price", "Size", "Total"))]
+            rows += [Row("empty")] * n
+            note = f"waiting for {self.symbol} — {describe_reason(self.reason)}"
+            rows.append(Row("note", (note,)))
+            rows += [Row("empty")] * n
+            rows.append(Row("empty"))
+            return rows[:height]
+        asks = view.asks[:n]
+        bids = view.bids[:n]
+        max_cum = max(
+            [asks[-1].cum_qty if asks else Decimal(0), bids[-1].cum_qty if bids else Decimal(0)]
+        )
+        pw, qw, cw = self._col_widths(view, asks + bids)
+        bar_room = max(0, width)
+        now = time.monotonic()
+        animate = self.app.animation_level != "none"
+
+        def level_row(side: str, lv: object) -> Row:
+            price, qty, cum = lv.price, lv.qty, lv.cum_qty  # type: ignore[attr-defined]
+            bar = int(bar_room * (cum / max_cum)) if max_cum > 0 else 0
+            flash = animate and self._flash_until.get((side, price), 0.0) > now
+            return Row(
+                side,
+                (view.format_price(price), view.format_qty(qty), view.format_qty(cum)),
+                bar,
+                flash,
+                stale,
+            )
+
+        header = ("Price".rjust(pw), "Size".rjust(qw), "Total".rjust(cw))
+        rows = [Row("header", header, stale=stale)]
+        rows += [Row("empty")] * (n - len(asks))
+        rows += [level_row("ask", lv) for lv in reversed(asks)]
+        rows.append(self._spread_row(view, stale))
+        rows += [level_row("bid", lv) for lv in bids]
+        rows += [Row("empty")] * (n - len(bids))
+        rows.append(self._imbalance_row(asks, bids, stale))
+        return rows[:height]
+
+    def _col_widths(self, view: BookView, levels: tuple) -> tuple[int, int, int]:
+        pw = max([len(view.format_price(lv.price)) for lv in levels] + [5])
+        qw = max([len(view.format_qty(lv.qty)) for lv in levels] + [4])
+        cw = max([len(view.format_qty(lv.cum_qty)) for lv in levels] + [5])
+        return pw, qw, cw
+
+    def _spread_row(self, view: BookView, stale: bool) -> Row:
+        if stale:
+            return Row("spread", (f"STALE — {describe_reason(self.reason)}",), stale=True)
+        spread, mid, bps = view.spread, view.mid, view.spread_bps
+        if spread is None or mid is None:
+            return Row("spread", ("one-sided book: no spread",))
+        mid_text = f"{mid:.{view.price_precision + 1}f}"
+        bps_text = f"{bps:.2f} bps" if bps is not None else "—"
+        spread_text = f"spread {view.format_price(spread)} ({bps_text})"
+        return Row("spread", (spread_text, f"mid {mid_text}"))
+
+    def _imbalance_row(self, asks: tuple, bids: tuple, stale: bool) -> Row:
+        bid_q = sum((lv.qty for lv in bids), Decimal(0))
+        ask_q = sum((lv.qty for lv in asks), Decimal(0))
+        total = bid_q + ask_q
+        if total == 0:
+            return Row("imbalance", ("", ""), stale=stale)
+        share = float(bid_q / total)
+        return Row("imbalance", (f"{share * 100:.0f}", f"{(1 - share) * 100:.0f}"), stale=stale)
+
+    # -- painting -------------------------------------------------------------
+
+    def _note_changes(self) -> None:
+        """Start a flash on levels whose size changed since the last painted view."""
+        view = self.view
+        if view is None:
+            return
+        now = time.monotonic()
+        current: dict[tuple[str, Decimal], Decimal] = {}
+        for side, levels in (("bid", view.bids), ("ask", view.asks)):
+            for lv in levels:
+                key = (side, lv.price)
+                current[key] = lv.qty
+                if self._prev_qty and self._prev_qty.get(key) != lv.qty:
+                    self._flash_until[key] = now + FLASH_SECONDS
+        self._prev_qty = current
+        self._flash_until = {k: t for k, t in self._flash_until.items() if t > now}
+
+    def _paint(self, force: bool = False) -> None:
+        if self.paused and not force:
+            return
+        width, height = self.content_size.width, self.content_size.height
+        if width <= 0 or height <= 0:
+            # Hidden (another tab): nothing to draw; on_resize paints the latest view.
+            self._pending = False
+            return
+        if self._pending:
+            self._note_changes()
+        self._pending = False
+        self._last_paint = time.monotonic()
+        self.paints += 1
+        rows = self._compute_rows(width, height)
+        rows += [Row("empty")] * (height - len(rows))
+        old = self._rows
+        header = next((r for r in rows if r.kind == "header" and len(r.cells) == 3), None)
+        widths = tuple(len(c) for c in header.cells) if header else (5, 4, 5)
+        full = widths != self._widths
+        self._widths = widths
+        if full or len(old) != len(rows) or len(self._strips) != len(rows):
+            self._rows = rows
+            self._strips = [self._render_row(r, width) for r in rows]
+            self.refresh()
+        else:
+            for y, row in enumerate(rows):
+                if row != old[y]:
+                    self._strips[y] = self._render_row(row, width)
+                    self.refresh(Region(0, y, width, 1))
+            self._rows = rows
+        self._arm_flash_timer()
+
+    def _arm_flash_timer(self) -> None:
+        if not self._flash_until or self._flash_timer is not None:
+            return
+        if self.app.animation_level == "none":
+            return
+        wait = max(0.02, min(self._flash_until.values()) - time.monotonic())
+
+        def expire() -> None:
+            self._flash_timer = None
+            self._paint(force=not self.paused)
+
+        self._flash_timer = self.set_timer(wait, expire)
+
+    def render_line(self, y: int) -> Strip:
+        if y < len(self._strips):
+            return self._strips[y]
+        return Strip.blank(self.content_size.width, self.rich_style)
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        return container.height
+
+    def _style(self, name: str) -> Style:
+        """Resolved against the widget's background, so translucent bar colours blend."""
+        return self.get_component_rich_style(name)
+
+    def _render_row(self, row: Row, width: int) -> Strip:
+        base = self.rich_style
+        stale_style = self._style("book--stale")
+        if row.kind == "empty":
+            return Strip.blank(width, base)
+        if row.kind == "header":
+            style = base + self._style("book--header")
+            text = " " + "  ".join(row.cells) if row.cells else ""
+            return self._strip([(text, style)], width, base)
+        if row.kind == "note":
+            style = base + self._style("book--note")
+            return self._strip([(row.cells[0].center(width), style)], width, base)
+        if row.kind == "spread":
+            style = base + (stale_style if row.stale else self._style("book--spread"))
+            text = "   ".join(row.cells)
+            return self._strip([(text.center(width), style)], width, base)
+        if row.kind == "imbalance":
+            return self._imbalance_strip(row, width, base, stale_style)
+        side = row.kind
+        text_style = base + (stale_style if row.stale else self._style(f"book--{side}"))
+        bar_style = self._style(f"book--{side}-bar")
+        price, qty, cum = row.cells
+        flash_style = self.get_component_rich_style("book--flash", partial=True)
+        pw, qw, cw = self._widths
+        cells = [
+            (" " + price.rjust(pw) + "  ", text_style),
+            (qty.rjust(qw), text_style + flash_style if row.flash else text_style),
+            ("  " + cum.rjust(cw), text_style),
+        ]
+        strip = self._strip(cells, width, base)
+        if row.bar and not row.stale:
+            bar = min(row.bar, width)
+            left = strip.crop(0, width - bar)
+            tail = strip.crop(width - bar, width)
+            right = Strip(
+                Segment.apply_style(tail, post_style=Style(bgcolor=bar_style.bgcolor)), bar
+            )
+            strip = Strip.join([left, right])
+        return strip
+
+    def _imbalance_strip(self, row: Row, width: int, base: Style, stale_style: Style) -> Strip:
+        bid_pct, ask_pct = row.cells
+        if not bid_pct:
+            return Strip.blank(width, base)
+        left_label = f" Bids {bid_pct}% "
+        right_label = f" {ask_pct}% Asks "
+        bar_width = max(0, width - len(left_label) - len(right_label))
+        filled = round(bar_width * int(bid_pct) / 100)
+        bid_style = base + (stale_style if row.stale else self._style("book--bid"))
+        ask_style = base + (stale_style if row.stale else self._style("book--ask"))
+        return self._strip(
+            [
+                (left_label, bid_style),
+                ("█" * filled, bid_style),
+                ("█" * (bar_width - filled), ask_style),
+                (right_label, ask_style),
+            ],
+            width,
+            base,
+        )
+
+    @staticmethod
+    def _strip(parts: list[tuple[str, Style]], width: int, base: Style) -> Strip:
+        strip = Strip([Segment(text, style) for text, style in parts if text])
+        return strip.adjust_cell_length(width, base).crop(0, width)

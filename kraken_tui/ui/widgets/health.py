@@ -1,0 +1,188 @@
+"""Connection health per endpoint (public, private), updated cell by cell.
+
+Ages are extrapolated from the last ``FeedStats`` with the app's clock, so
+they keep counting up between stats (a silent feed looks silent) and are
+deterministic under a fixed clock in tests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from rich.text import Text
+from textual.widgets import DataTable
+
+from kraken_tui.feed.events import (
+    ConnectionChanged,
+    DeadManSwitch,
+    FeedStats,
+    RoundTrip,
+    SystemStatusChanged,
+)
+from kraken_tui.ui.widgets.fmt import fmt_age, parse_time
+
+ENDPOINTS = ("public", "private")
+TWO_LINE_ROWS = ("state", "dms")
+ROWS = (
+    ("state", "State"),
+    ("last_msg", "Last message"),
+    ("heartbeat", "Heartbeat"),
+    ("rtt", "Ping RTT"),
+    ("reconnects", "Reconnects"),
+    ("resyncs", "Checksum resyncs"),
+    ("fps", "Frames/s"),
+    ("token", "Token age"),
+    ("dms", "Dead man's switch"),
+    ("system", "Exchange status"),
+)
+
+
+@dataclass
+class EndpointHealth:
+    """What the panel knows about one endpoint, and when it learnt it."""
+
+    state: str = "connecting"
+    attempt: int = 0
+    retry_at: float | None = None
+    reason: str = ""
+    stats: FeedStats | None = None
+    stats_at: float = 0.0
+    rtt_ms: float | None = None
+    enabled: bool = True
+    ever_connected: bool = False
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+def state_text(h: EndpointHealth, now: float, sep: str = " ") -> Text:
+    """LIVE / CONNECTING / RECONNECTING n (next try in s) / DISCONNECTED, coloured."""
+    if not h.enabled:
+        return Text(f"○ OFF{sep}(public-only)", style="dim")
+    if h.state == "connected":
+        return Text("● LIVE", style="bold green")
+    if h.state == "backoff":
+        wait = max(0.0, (h.retry_at or now) - now)
+        return Text(
+            f"● RECONNECTING {h.attempt}{sep}(next try in {wait:.0f}s)", style="bold yellow"
+        )
+    if h.state == "connecting":
+        if h.ever_connected or h.attempt > 1:
+            return Text(f"● RECONNECTING {h.attempt}{sep}(connecting…)", style="yellow")
+        return Text("● CONNECTING", style="yellow")
+    reason = f"{sep}({h.reason})" if h.reason else ""
+    return Text(f"● DISCONNECTED{reason}", style="bold red")
+
+
+class HealthPanel(DataTable):
+    """Rows are metrics, columns are endpoints; only changed cells are rewritten."""
+
+    def __init__(
+        self, clock: Callable[[], float], heartbeat_timeout: float = 5.0, *, id: str | None = None
+    ) -> None:
+        super().__init__(id=id, cursor_type="none", show_cursor=False, zebra_stripes=True)
+        self._clock = clock
+        self.heartbeat_timeout = heartbeat_timeout
+        self.endpoints = {ep: EndpointHealth() for ep in ENDPOINTS}
+        self.system: str | None = None
+        self.dms: DeadManSwitch | None = None
+        self._shown: dict[tuple[str, str], str] = {}
+
+    def on_mount(self) -> None:
+        self.add_column("", key="metric", width=17)
+        for ep in ENDPOINTS:
+            self.add_column(ep.capitalize(), key=ep, width=20)
+        for key, label in ROWS:
+            height = 2 if key in TWO_LINE_ROWS else 1
+            self.add_row(Text(label, style="dim"), "—", "—", key=key, height=height)
+        self.tick()
+
+    # -- events ----------------------------------------------------------------
+
+    def on_connection(self, ev: ConnectionChanged) -> None:
+        h = self.endpoints[ev.endpoint]
+        h.state, h.attempt, h.reason = ev.state, ev.attempt, ev.reason
+        h.ever_connected = h.ever_connected or ev.state == "connected"
+        h.retry_at = self._clock() + ev.delay if ev.delay is not None else None
+        self.tick()
+
+    def on_stats(self, ev: FeedStats) -> None:
+        h = self.endpoints[ev.endpoint]
+        h.stats, h.stats_at = ev, self._clock()
+        self.tick()
+
+    def on_rtt(self, ev: RoundTrip) -> None:
+        self.endpoints[ev.endpoint].rtt_ms = ev.rtt_ms
+        self.tick()
+
+    def on_dms(self, ev: DeadManSwitch) -> None:
+        self.dms = ev
+        self.tick()
+
+    def on_system(self, ev: SystemStatusChanged) -> None:
+        self.system = ev.system
+        self.tick()
+
+    def set_private_enabled(self, enabled: bool) -> None:
+        self.endpoints["private"].enabled = enabled
+        self.tick()
+
+    # -- cells -----------------------------------------------------------------
+
+    def _age(self, h: EndpointHealth, value: float | None, now: float) -> float | None:
+        if value is None:
+            return None
+        return value + max(0.0, now - h.stats_at)
+
+    def _cells(self, ep: str, now: float) -> dict[str, Text | str]:
+        h = self.endpoints[ep]
+        st = h.stats
+        off = not h.enabled
+        cells: dict[str, Text | str] = {"state": state_text(h, now, sep="\n")}
+        if off or st is None:
+            for key in ("last_msg", "heartbeat", "fps", "reconnects", "resyncs", "token"):
+                cells[key] = "—"
+        else:
+            last = self._age(h, st.last_message_age, now)
+            beat = self._age(h, st.last_heartbeat_age, now)
+            late = beat is not None and beat > self.heartbeat_timeout
+            cells["last_msg"] = fmt_age(last) + (" ago" if last is not None else "")
+            cells["heartbeat"] = Text(
+                fmt_age(beat) + (" ago" if beat is not None else ""),
+                style="bold red" if late else "",
+            )
+            cells["fps"] = f"{st.frames_per_s:.1f}"
+            cells["reconnects"] = Text(str(st.reconnects), style="yellow" if st.reconnects else "")
+            cells["resyncs"] = Text(str(st.resyncs), style="yellow" if st.resyncs else "")
+            cells["token"] = fmt_age(self._age(h, st.token_age, now)) if ep == "private" else "n/a"
+        cells["rtt"] = f"{h.rtt_ms:.0f} ms" if h.rtt_ms is not None and not off else "—"
+        cells["dms"] = self._dms_text(now) if ep == "private" else ""
+        cells["system"] = self._system_text() if ep == "public" else ""
+        return cells
+
+    def _dms_text(self, now: float) -> Text:
+        d = self.dms
+        if d is None or (not d.armed and not d.error):
+            return Text("off", style="dim")
+        if d.error:
+            return Text(f"FAILING\n{d.error}", style="bold red")
+        fire = parse_time(d.trigger_time)
+        left = f"\ncancels all in {fmt_age(fire - now)}" if fire is not None else ""
+        return Text(f"ARMED ({d.timeout}s){left}", style="green")
+
+    def _system_text(self) -> Text:
+        if self.system is None:
+            return Text("unknown", style="dim")
+        style = "bold green" if self.system == "online" else "bold red"
+        return Text(self.system.replace("_", " "), style=style)
+
+    def tick(self) -> None:
+        """Recompute every cell and rewrite only those whose text changed."""
+        if not self.row_count:
+            return
+        now = self._clock()
+        for ep in ENDPOINTS:
+            for key, value in self._cells(ep, now).items():
+                text = value.markup if isinstance(value, Text) else value
+                if self._shown.get((key, ep)) != text:
+                    self._shown[(key, ep)] = text
+                    self.update_cell(key, ep, value)

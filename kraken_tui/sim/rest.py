@@ -179,19 +179,22 @@ class RestApp:
 
     def public_AssetPairs(self, query: dict[str, str]) -> dict[str, Any]:
         market = self.sim.market
-        specs = list(market.specs.values())
+        # Asked for by a slash name (BTC/USD, XBT/USD), Kraken keys the answer by that name;
+        # otherwise by the legacy key (XXBTZUSD). python-kraken-sdk's order book relies on it.
+        chosen = [(spec.rest_name, spec) for spec in market.specs.values()]
         if query.get("pair"):
-            specs = []
-            for name in query["pair"].split(","):
-                spec = market.by_rest_name(name.strip())
+            chosen = []
+            for raw in query["pair"].split(","):
+                name = raw.strip()
+                spec = market.by_rest_name(name)
                 if spec is None:
                     raise ApiError("EQuery:Unknown asset pair")
-                specs.append(spec)
+                chosen.append((name if "/" in name else spec.rest_name, spec))
         out: dict[str, Any] = {}
-        for spec in specs:
+        for key, spec in chosen:
             base = market.assets[spec.base].rest_name
             quote = market.assets[spec.quote].rest_name
-            out[spec.rest_name] = {
+            out[key] = {
                 "altname": spec.altname, "wsname": spec.wsname, "aclass_base": "currency",
                 "base": base, "aclass_quote": "currency", "quote": quote, "lot": "unit",
                 "cost_decimals": spec.cost_decimals, "pair_decimals": spec.price_decimals,

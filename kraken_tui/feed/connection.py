@@ -731,11 +731,11 @@ class Feed:
             return
         error = resp.error or "unknown error"
         self.emit(FeedError("private", f"{resp.method} refused", f"{resp.channel}: {error}"))
-        if "Invalid session" in error or "Token" in error:
-            # The token is bad: start over, which fetches a fresh one.
-            ws = self._private_ws
-            if ws is not None:
-                ws.transport.abort()
+        # Orders and balances are all or nothing: any refusal (most often a bad or expired
+        # token) restarts the connection, which fetches a fresh token, paced by the backoff.
+        ws = self._private_ws
+        if ws is not None:
+            ws.transport.abort()
 
     def _on_executions(self, frame: ExecutionsFrame) -> None:
         self._exec_counter += 1

@@ -161,3 +161,14 @@ async def test_dead_man_switch_cancels_orders_when_the_client_dies(
             await asyncio.sleep(0.05)
 
     await asyncio.wait_for(all_cancelled(), timeout=5)
+
+
+async def test_refused_private_subscribe_restarts_the_connection(
+    sim: Simulator, start_feed
+) -> None:
+    sim.place_order("BTC/USD", "buy", "0.1", "30000.0")
+    sim.faults.reject_next_subscribe("executions")
+    runner = start(sim, start_feed)
+    refused = await runner.log.next(FeedError, lambda e: e.endpoint == "private")
+    assert "refused" in refused.error
+    await converged(runner, timeout=15)

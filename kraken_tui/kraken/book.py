@@ -136,8 +136,10 @@ class OrderBook:
         if is_snapshot:
             self.clear()
         try:
-            asks_dirty = self._apply_side(data.asks, self._ask_keys, self._ask_frags, 1)
-            bids_dirty = self._apply_side(data.bids, self._bid_keys, self._bid_frags, -1)
+            asks = data.asks
+            asks_dirty = asks and self._apply_side(asks, self._ask_keys, self._ask_frags, 1)
+            bids = data.bids
+            bids_dirty = bids and self._apply_side(bids, self._bid_keys, self._bid_frags, -1)
         except BookDataError:
             self.clear()
             raise
@@ -158,8 +160,6 @@ class OrderBook:
         self, levels: list[tuple[str, str]], keys: list[int], frags: dict[int, str], sign: int
     ) -> bool:
         """Apply levels in array order, then truncate; True if the top 10 changed."""
-        if not levels:
-            return False
         top_changed = False
         price_cache = self._price_cache
         qty_precision = self.qty_precision

@@ -180,7 +180,7 @@ def decode_frame(text: str | bytes) -> Frame | FrameError:
         channel = obj.get("channel")
         if channel == "book":
             return _book_frame(obj)
-        if channel is not None:
+        if channel is not None and "method" not in obj:
             shaper = _CHANNELS.get(channel) if type(channel) is str else None
             if shaper is None:
                 return FrameError(f"unknown channel {channel!r}", _excerpt(text))
@@ -241,23 +241,20 @@ def _levels(raw: Any, side: str) -> list[tuple[str, str]]:
     """``[{"price":..,"qty":..}, ...]`` -> ``[(price_text, qty_text), ...]``."""
     if type(raw) is not list:
         raise _Malformed(f"{side} is not a list")
-    out: list[tuple[str, str]] = []
-    append = out.append
-    for level in raw:
-        if type(level) is not dict:
-            raise _Malformed(f"{side} level is not an object")
-        price = level.get("price")
-        qty = level.get("qty")
-        if type(price) is not str:
-            price = _int_token(price, side)
-        if type(qty) is not str:
-            qty = _int_token(qty, side)
-        append((price, qty))
+    try:
+        out = [(level["price"], level["qty"]) for level in raw]
+    except (KeyError, TypeError, IndexError):
+        raise _Malformed(f"{side} level is not an object with price and qty") from None
+    for index, (price, qty) in enumerate(out):
+        if type(price) is not str or type(qty) is not str:
+            out[index] = (_int_token(price, side), _int_token(qty, side))
     return out
 
 
 def _int_token(value: Any, side: str) -> str:
     # Integer tokens (e.g. "qty":4) are legal JSON; floats never get here (float_hook).
+    if type(value) is str:
+        return value
     if type(value) is int:
         return str(value)
     raise _Malformed(f"{side} level has a {type(value).__name__} where a number belongs")

@@ -388,9 +388,9 @@ def _method_response(obj: dict[str, Any], method: str) -> MethodResponse:
     if error is not None and type(error) is not str:
         error = str(error)
     symbol = obj.get("symbol")
-    channel = None
+    channel = obj.get("channel")  # Kraken puts it at the top level of private refusals
     if type(result) is dict:
-        channel = result.get("channel")
+        channel = result.get("channel", channel)
         if symbol is None:
             symbol = result.get("symbol")
     return MethodResponse(

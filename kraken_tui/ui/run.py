@@ -96,6 +96,11 @@ def run_monitor(args: argparse.Namespace, parser: argparse.ArgumentParser) -> in
         return _fail(f"config error: {exc}")
     if args.dead_man_switch == 0:
         config = replace(config, dead_man_switch=None)
+    from textual.theme import BUILTIN_THEMES
+
+    if config.theme not in BUILTIN_THEMES:
+        names = ", ".join(sorted(BUILTIN_THEMES))
+        return _fail(f"config error: theme: {config.theme!r} is not a theme (one of {names})")
 
     log_path = Path(args.log_file) if args.log_file else default_log_path()
     try:
@@ -129,11 +134,7 @@ def run_monitor(args: argparse.Namespace, parser: argparse.ArgumentParser) -> in
         )
         log.info("demo: simulator at %s", sim.ws_url)
     try:
-        app = KrakenMonitor(config)
-        if config.theme not in app.available_themes:
-            names = ", ".join(sorted(app.available_themes))
-            return _fail(f"config error: theme: {config.theme!r} is not a theme (one of {names})")
-        app.run()
+        KrakenMonitor(config).run()
     finally:
         if sim_thread is not None:
             sim_thread.stop()

@@ -10,8 +10,11 @@ from __future__ import annotations
 import asyncio
 import random
 import threading
+import time
 from collections.abc import Callable, Sequence
 from decimal import Decimal
+
+from textual.pilot import Pilot
 
 from kraken_tui.config import Config
 from kraken_tui.feed.events import (
@@ -262,3 +265,18 @@ def settled(app, holder: FeedHolder) -> bool:
     if app.events_seen + app.coalesced_books < feed.emitted:
         return False
     return not any(ladder.pending for ladder in app.query(BookLadder))
+
+
+async def wait_for(pilot: Pilot, condition: Callable[[], bool], timeout: float = 5.0,
+                   what: str = "condition") -> None:
+    """Let the app run until ``condition()`` holds; fail loudly after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        await pilot.pause(0.02)
+
+
+async def settle(pilot: Pilot, holder: FeedHolder, timeout: float = 5.0) -> None:
+    await wait_for(pilot, lambda: settled(pilot.app, holder), timeout, "feed replay")
+    await pilot.pause()

@@ -1,0 +1,154 @@
+"""Every persistent condition shows a banner that stays until the condition clears."""
+
+from __future__ import annotations
+
+from ui_scenarios import (
+    VIEWS,
+    dms_failing_script,
+    live_script,
+    make_app,
+    public_only_script,
+    settle,
+    wait_for,
+)
+
+from kraken_tui.feed.events import (
+    BookUpdated,
+    ConnectionChanged,
+    DeadManSwitch,
+    ModeChanged,
+    PairStatusChanged,
+    ResyncDone,
+    ResyncStarted,
+    SystemStatusChanged,
+)
+from kraken_tui.ui.messages import FeedEventMessage
+from kraken_tui.ui.widgets.banner import BannerStack
+from kraken_tui.ui.widgets.book import BookLadder
+from kraken_tui.ui.widgets.health import HealthPanel
+
+
+def banner_texts(app) -> dict[str, str]:
+    return {k: text for k, (text, _sev) in app.query_one(BannerStack).active.items()}
+
+
+def visible_banner_text(app) -> str:
+    stack = app.query_one(BannerStack)
+    return " | ".join(
+        str(w.render()) for w in stack.query(".banner") if w.display
+    ) if stack.display else ""
+
+
+async def test_maintenance_banner_stays_until_online_again() -> None:
+    app, holder = make_app(live_script())
+    async with app.run_test(size=(120, 34)) as pilot:
+        await settle(pilot, holder)
+        assert banner_texts(app) == {}
+        holder.feed.emit(SystemStatusChanged("maintenance"))
+        await wait_for(pilot, lambda: "system" in banner_texts(app), what="maintenance banner")
+        assert "MAINTENANCE" in visible_banner_text(app)
+        # Unrelated news does not clear it.
+        holder.feed.emit(ConnectionChanged("public", "connected"))
+        holder.feed.emit(BookUpdated("BTC/USD", True, VIEWS["BTC/USD"]))
+        await settle(pilot, holder)
+        assert "system" in banner_texts(app)
+        holder.feed.emit(SystemStatusChanged("online"))
+        await wait_for(pilot, lambda: "system" not in banner_texts(app), what="banner cleared")
+        await pilot.pause()
+        assert visible_banner_text(app) == ""
+        assert not app.query_one(BannerStack).display
+
+
+async def test_cancel_only_and_post_only_replace_each_other() -> None:
+    app, holder = make_app(live_script())
+    async with app.run_test(size=(120, 34)) as pilot:
+        await settle(pilot, holder)
+        holder.feed.emit(SystemStatusChanged("cancel_only"))
+        await wait_for(pilot, lambda: "CANCEL-ONLY" in banner_texts(app).get("system", ""))
+        holder.feed.emit(SystemStatusChanged("post_only"))
+        await wait_for(pilot, lambda: "POST-ONLY" in banner_texts(app).get("system", ""))
+        assert len(banner_texts(app)) == 1
+        holder.feed.emit(SystemStatusChanged("online"))
+        await wait_for(pilot, lambda: not banner_texts(app))
+
+
+async def test_limit_only_is_per_pair() -> None:
+    app, holder = make_app(live_script())
+    async with app.run_test(size=(120, 34)) as pilot:
+        await settle(pilot, holder)
+        holder.feed.emit(PairStatusChanged("ETH/USD", "limit_only"))
+        holder.feed.emit(PairStatusChanged("BTC/USD", "post_only"))
+        await settle(pilot, holder)
+        texts = banner_texts(app)
+        assert "LIMIT-ONLY" in texts["pair:ETH/USD"] and "ETH/USD" in texts["pair:ETH/USD"]
+        assert "POST-ONLY" in texts["pair:BTC/USD"]
+        holder.feed.emit(PairStatusChanged("ETH/USD", "online"))
+        await settle(pilot, holder)
+        assert set(banner_texts(app)) == {"pair:BTC/USD"}
+
+
+async def test_checksum_resync_marks_the_book_stale_until_a_valid_view() -> None:
+    app, holder = make_app(live_script())
+    async with app.run_test(size=(120, 34)) as pilot:
+        await settle(pilot, holder)
+        ladder = app.query_one("#book-0", BookLadder)
+        assert ladder.valid and ladder.border_subtitle == "LIVE"
+        btc = VIEWS["BTC/USD"]
+        holder.feed.emit(BookUpdated("BTC/USD", False, btc, reason="checksum_mismatch"))
+        holder.feed.emit(ResyncStarted("BTC/USD", "checksum_mismatch", 1))
+        await settle(pilot, holder)
+        assert not ladder.valid and ladder.has_class("-stale")
+        assert "STALE" in str(ladder.border_subtitle)
+        assert "checksum mismatch" in str(ladder.border_subtitle)
+        assert "RESYNCING" in banner_texts(app)["resync:BTC/USD"]
+        # The other books stay live.
+        assert app.query_one("#book-1", BookLadder).valid
+        holder.feed.emit(BookUpdated("BTC/USD", True, VIEWS["BTC/USD"]))
+        holder.feed.emit(ResyncDone("BTC/USD"))
+        await settle(pilot, holder)
+        assert ladder.valid and not ladder.has_class("-stale")
+        assert ladder.border_subtitle == "LIVE"
+        assert "resync:BTC/USD" not in banner_texts(app)
+
+
+async def test_public_only_mode_is_announced_not_a_crash() -> None:
+    app, holder = make_app(public_only_script())
+    async with app.run_test(size=(120, 34)) as pilot:
+        await settle(pilot, holder)
+        assert "PUBLIC-ONLY" in banner_texts(app)["mode"]
+        assert "KRAKEN_API_KEY" in banner_texts(app)["mode"]
+        assert "OFF" in str(app.query_one(HealthPanel).get_cell("state", "private"))
+        holder.feed.emit(ModeChanged(private=True))
+        await wait_for(pilot, lambda: "mode" not in banner_texts(app))
+
+
+async def test_dead_mans_switch_failure_is_loud_until_it_recovers() -> None:
+    app, holder = make_app(dms_failing_script())
+    async with app.run_test(size=(120, 34)) as pilot:
+        await settle(pilot, holder)
+        assert "DEAD MAN'S SWITCH FAILING" in banner_texts(app)["dms"]
+        assert "FAILING" in str(app.query_one(HealthPanel).get_cell("dms", "private"))
+        holder.feed.emit(DeadManSwitch(True, 60, trigger_time="2025-11-25T12:01:00Z"))
+        await wait_for(pilot, lambda: "dms" not in banner_texts(app))
+        assert "ARMED" in str(app.query_one(HealthPanel).get_cell("dms", "private"))
+
+
+async def test_feed_down_banner_and_reconnected_toast() -> None:
+    seen: list[FeedEventMessage] = []
+    app, holder = make_app(live_script(), toasts=True)
+    async with app.run_test(size=(120, 34), message_hook=lambda m: seen.append(m)
+                            if isinstance(m, FeedEventMessage) else None) as pilot:
+        await settle(pilot, holder)
+        holder.feed.emit(ConnectionChanged("public", "disconnected", 1, None, "connection lost"))
+        holder.feed.emit(ConnectionChanged("public", "backoff", 1, 2.0, "connection lost"))
+        await wait_for(pilot, lambda: "conn:public" in banner_texts(app))
+        assert "books are stale" in banner_texts(app)["conn:public"]
+        state = str(app.query_one(HealthPanel).get_cell("state", "public"))
+        assert "RECONNECTING 1" in state and "next try in 2s" in state
+        holder.feed.emit(ConnectionChanged("public", "connected", 1))
+        await wait_for(pilot, lambda: "conn:public" not in banner_texts(app))
+        assert any("reconnected" in n.message for n in app._notifications)
+        # The hook saw the connection messages in order, none coalesced away.
+        states = [m.event.state for m in seen if isinstance(m.event, ConnectionChanged)
+                  and m.event.endpoint == "public"]
+        assert states[-3:] == ["disconnected", "backoff", "connected"]

@@ -185,3 +185,14 @@ async def rest(sim: Simulator) -> AsyncIterator[Rest]:
 @pytest.fixture
 def mini_book() -> type[MiniBook]:
     return MiniBook
+
+
+@pytest.fixture
+def rest_factory() -> Callable[..., Rest]:
+    """``rest_factory(sim, account=None)``: a signed REST client (close it with aclose)."""
+
+    def make(s: Simulator, account: Any = None) -> Rest:
+        acct = account or s.demo
+        return Rest(s.rest_url, acct.api_key, acct.api_secret)
+
+    return make

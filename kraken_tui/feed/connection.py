@@ -414,11 +414,14 @@ class Feed:
                 return
 
     async def _pinger(self, ws: ClientConnection, endpoint: Endpoint) -> None:
+        """App-level pings: measure the round trip (first one at once) and keep us un-idle."""
         while True:
-            await asyncio.sleep(self.config.ping_interval)
             req_id = next(self._req_ids)
             self._pings[req_id] = (endpoint, self._clock())
+            if len(self._pings) > 100:  # pongs that never came: forget the oldest
+                del self._pings[next(iter(self._pings))]
             await ws.send(ping_request(req_id))
+            await asyncio.sleep(self.config.ping_interval)
 
     def _on_pong(self, frame: PongFrame) -> None:
         sent = self._pings.pop(frame.req_id, None) if frame.req_id is not None else None

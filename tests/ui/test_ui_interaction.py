@@ -1,0 +1,217 @@
+"""Keys, in-place tables, coalescing and the feed thread boundary."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import replace
+from decimal import Decimal
+
+from textual.widgets import OptionList, TabbedContent
+from ui_scenarios import (
+    BALANCES,
+    ORDERS,
+    T0,
+    VIEWS,
+    live_script,
+    make_app,
+    make_view,
+    settle,
+    wait_for,
+)
+
+from kraken_tui.feed.events import BalancesUpdated, BookUpdated, ConnectionChanged, OrdersUpdated
+from kraken_tui.kraken.models import Balance
+from kraken_tui.ui.app import BookMailbox, HelpScreen, SymbolSwitcher
+from kraken_tui.ui.messages import BookMessage, OrdersMessage, wrap_event
+from kraken_tui.ui.widgets.balances import BalancesTable
+from kraken_tui.ui.widgets.book import BookLadder
+from kraken_tui.ui.widgets.health import HealthPanel
+from kraken_tui.ui.widgets.orders import OrdersTable
+
+
+async def test_orders_update_in_place_with_stable_rows() -> None:
+    app, holder = make_app(live_script())
+    async with app.run_test(size=(120, 34)) as pilot:
+        await settle(pilot, holder)
+        table = app.query_one(OrdersTable)
+        keys_before = [row.key.value for row in table.ordered_rows]
+        assert keys_before == [o.order_id for o in ORDERS]
+        first = ORDERS[0]
+        filled = replace(first, cum_qty=Decimal("0.1"), status="partially_filled")
+        calls: list[tuple] = []
+        original_update, original_add = table.update_cell, table.add_row
+        table.update_cell = lambda *a, **k: (calls.append(("update", a[1])),
+                                             original_update(*a, **k))[1]
+        table.add_row = lambda *a, **k: (calls.append(("add", k.get("key"))),
+                                         original_add(*a, **k))[1]
+        # One order fills partly, one is gone: only those cells/rows change.
+        holder.feed.emit(OrdersUpdated((filled, *ORDERS[1:3])))
+        await settle(pilot, holder)
+        assert sorted(calls) == [("update", "filled"), ("update", "status")]
+        assert [row.key.value for row in table.ordered_rows] == keys_before[:3]
+        assert str(table.get_cell(first.order_id, "filled")) == "0.1"
+        assert str(table.get_cell(first.order_id, "status")) == "partial"
+        assert str(table.get_cell(first.order_id, "age")) == "3h02m"
+
+
+async def test_order_ages_follow_the_clock() -> None:
+    now = [T0]
+    app, holder = make_app(live_script())
+    app.clock = lambda: now[0]  # before run_test: widgets take it when composed
+    async with app.run_test(size=(120, 34)) as pilot:
+        await settle(pilot, holder)
+        table = app.query_one(OrdersTable)
+        now[0] = T0 + 60
+        table.tick()
+        assert str(table.get_cell(ORDERS[3].order_id, "age")) == "1m42s"
+
+
+async def test_balances_update_in_place() -> None:
+    app, holder = make_app(live_script())
+    async with app.run_test(size=(120, 34)) as pilot:
+        await settle(pilot, holder)
+        table = app.query_one(BalancesTable)
+        btc = Balance("BTC", Decimal("2"), (("spot", "main", Decimal("2")),))
+        holder.feed.emit(BalancesUpdated((btc, *BALANCES[1:])))
+        await settle(pilot, holder)
+        assert [r.key.value for r in table.ordered_rows] == ["BTC", "ETH", "SOL", "USD"]
+        assert str(table.get_cell("BTC", "total")) == "2"
+        assert str(table.get_cell("BTC", "wallets")) == "spot 2"
+
+
+async def test_depth_key_cycles_and_tells_the_feed() -> None:
+    app, holder = make_app(live_script())
+    async with app.run_test(size=(120, 34)) as pilot:
+        await settle(pilot, holder)
+        ladder = app.query_one("#book-0", BookLadder)
+        assert ladder.border_title == "BTC/USD · depth 10"
+        await pilot.press("d")
+        assert holder.feed.depth_requests == [25]
+        assert ladder.border_title == "BTC/USD · depth 10→25"
+        holder.feed.emit(BookUpdated("BTC/USD", True, make_view(depth=25)))
+        await settle(pilot, holder)
+        assert ladder.border_title == "BTC/USD · depth 25"
+        for _ in range(4):
+            await pilot.press("d")
+        assert holder.feed.depth_requests == [25, 100, 500, 1000, 10]
+
+
+async def test_resync_pause_and_panel_keys() -> None:
+    app, holder = make_app(live_script())
+    async with app.run_test(size=(120, 34)) as pilot:
+        await settle(pilot, holder)
+        await pilot.press("r")
+        assert holder.feed.resync_requests == ["BTC/USD"]
+        await pilot.press("p")
+        ladder = app.query_one("#book-0", BookLadder)
+        assert ladder.paused and ladder.border_subtitle == "PAUSED"
+        painted = ladder.paints
+        holder.feed.emit(BookUpdated("BTC/USD", True, make_view(bump=3)))
+        await settle(pilot, holder)
+        assert ladder.paints == painted  # frozen while paused
+        await pilot.press("p")
+        await wait_for(pilot, lambda: ladder.paints > painted, what="repaint after resume")
+        await pilot.press("t")
+        assert not app.query_one("#side").display
+        await pilot.press("t", "h")
+        assert app.query_one("#side").display and not app.query_one("#health").display
+
+
+async def test_symbol_switching_keys_and_switcher() -> None:
+    app, holder = make_app(live_script())
+    async with app.run_test(size=(120, 34)) as pilot:
+        await settle(pilot, holder)
+        tabs = app.query_one(TabbedContent)
+        await pilot.press("right_square_bracket")
+        assert app.current_symbol() == "ETH/USD"
+        await pilot.press("left_square_bracket", "left_square_bracket")
+        assert app.current_symbol() == "SOL/USD"
+        await pilot.press("s")
+        await wait_for(pilot, lambda: isinstance(app.screen, SymbolSwitcher))
+        assert app.screen.query_one(OptionList).highlighted == 2
+        await pilot.press("2")
+        await wait_for(pilot, lambda: not isinstance(app.screen, SymbolSwitcher))
+        assert app.current_symbol() == "ETH/USD" and tabs.active == "tab-1"
+        # The newly shown book paints its latest view.
+        ladder = app.query_one("#book-1", BookLadder)
+        await wait_for(pilot, lambda: ladder.paints > 0 and not ladder.pending)
+        assert ladder.valid
+
+
+async def test_help_screen_lists_the_keys() -> None:
+    app, holder = make_app(live_script())
+    async with app.run_test(size=(120, 34)) as pilot:
+        await settle(pilot, holder)
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
+        text = str(app.screen.query_one("#help-text").render())
+        for word in ("Quit", "Depth", "Pause", "Resync", "Symbol", "Panels"):
+            assert word in text
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not isinstance(app.screen, HelpScreen))
+
+
+async def test_commands_are_in_the_palette() -> None:
+    app, _holder = make_app(live_script())
+    async with app.run_test(size=(120, 34)):
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        for title in ("Cycle book depth", "Force resync", "Pause / resume rendering",
+                      "Show ETH/USD", "Theme"):
+            assert any(title in t for t in titles), title
+
+
+def test_book_messages_coalesce_per_symbol_but_status_never() -> None:
+    a1 = BookMessage(BookUpdated("BTC/USD", True, VIEWS["BTC/USD"]))
+    a2 = BookMessage(BookUpdated("BTC/USD", False, None, reason="disconnected"))
+    b = BookMessage(BookUpdated("ETH/USD", True, VIEWS["ETH/USD"]))
+    assert a1.can_replace(a2) and not a1.can_replace(b)
+    conn = wrap_event(ConnectionChanged("public", "connected"))
+    assert not conn.can_replace(wrap_event(ConnectionChanged("public", "connected")))
+    assert isinstance(wrap_event(OrdersUpdated(ORDERS)), OrdersMessage)
+
+
+def test_mailbox_keeps_only_the_latest_view() -> None:
+    box = BookMailbox()
+    first = BookUpdated("BTC/USD", True, VIEWS["BTC/USD"])
+    assert box.put(first)
+    latest = BookUpdated("BTC/USD", False, None, reason="disconnected")
+    assert not box.put(latest)
+    assert box.take("BTC/USD") is latest and box.take("BTC/USD") is None
+    assert box.coalesced == 1
+
+
+async def test_a_burst_from_the_feed_thread_ends_on_the_latest_view() -> None:
+    app, holder = make_app(live_script())
+    async with app.run_test(size=(120, 34)) as pilot:
+        await settle(pilot, holder)
+        ladder = app.query_one("#book-0", BookLadder)
+        views = [make_view(bump=i) for i in range(1, 401)]
+
+        def burst() -> None:
+            for view in views:
+                holder.feed.emit(BookUpdated("BTC/USD", True, view))
+
+        thread = threading.Thread(target=burst)
+        thread.start()
+        thread.join()
+        await settle(pilot, holder)
+        assert ladder.view is views[-1]
+        assert app.coalesced_books > 0  # most frames never reached the UI loop
+        assert ladder.paints < len(views)
+
+
+async def test_health_counts_down_the_next_try() -> None:
+    now = [T0]
+    app, holder = make_app(live_script())
+    app.clock = lambda: now[0]
+    async with app.run_test(size=(120, 34)) as pilot:
+        await settle(pilot, holder)
+        health = app.query_one(HealthPanel)
+        holder.feed.emit(ConnectionChanged("public", "backoff", 3, 9.0, "refused: HTTP 503"))
+        await settle(pilot, holder)
+        assert "next try in 9s" in str(health.get_cell("state", "public"))
+        now[0] += 4
+        health.tick()
+        assert "next try in 5s" in str(health.get_cell("state", "public"))
+        assert "1m" not in str(health.get_cell("last_msg", "public"))
+        assert str(health.get_cell("last_msg", "public")) == "4s ago"

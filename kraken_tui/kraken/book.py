@@ -79,7 +79,6 @@ class OrderBook:
     __slots__ = (
         "_ask_frags",
         "_ask_keys",
-        "_ask_top",
         "_asks_crc",
         "_bid_frags",
         "_bid_keys",
@@ -114,7 +113,6 @@ class OrderBook:
         self._ask_keys: list[int] = []  # price ticks, ascending = best ask first
         self._bid_frags: dict[int, str] = {}
         self._ask_frags: dict[int, str] = {}
-        self._ask_top = b""
         self._bid_top = b""
         self._asks_crc = 0
         self._checksum = 0
@@ -145,13 +143,13 @@ class OrderBook:
             raise
         self._version += 1
         if asks_dirty or is_snapshot:
-            frags = self._ask_frags
-            self._ask_top = "".join([frags[k] for k in self._ask_keys[:CHECKSUM_LEVELS]]).encode()
-            self._asks_crc = zlib.crc32(self._ask_top)
-            bids_dirty = True  # the bid CRC continues from the ask CRC
-        if bids_dirty:
-            frags = self._bid_frags
-            self._bid_top = "".join([frags[k] for k in self._bid_keys[:CHECKSUM_LEVELS]]).encode()
+            top = "".join(map(self._ask_frags.__getitem__, self._ask_keys[:CHECKSUM_LEVELS]))
+            self._asks_crc = zlib.crc32(top.encode())
+        if bids_dirty or is_snapshot:
+            top = "".join(map(self._bid_frags.__getitem__, self._bid_keys[:CHECKSUM_LEVELS]))
+            self._bid_top = top.encode()
+        if asks_dirty or bids_dirty or is_snapshot:
+            # CRC32 over asks-then-bids, continued from the (cached) ask CRC.
             self._checksum = zlib.crc32(self._bid_top, self._asks_crc)
         expected = data.checksum
         return expected is None or expected == self._checksum

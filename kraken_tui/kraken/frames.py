@@ -54,9 +54,12 @@ class FrameError:
     excerpt: str
 
 
-@dataclass(frozen=True, slots=True)
-class BookData:
-    """One symbol's levels from a book message; prices/qtys as exact token text."""
+class BookData(msgspec.Struct, frozen=True, gc=False):
+    """One symbol's levels from a book message; prices/qtys as exact token text.
+
+    A frozen msgspec Struct rather than a frozen dataclass: same immutable,
+    attribute-access value, but built ~5x faster, and one is built per book frame.
+    """
 
     symbol: str
     bids: list[tuple[str, str]]
@@ -65,8 +68,9 @@ class BookData:
     timestamp: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class BookFrame:
+class BookFrame(msgspec.Struct, frozen=True, gc=False):
+    """A book snapshot/update (frozen msgspec Struct for speed, see BookData)."""
+
     is_snapshot: bool
     books: list[BookData]
 
@@ -168,8 +172,72 @@ def _excerpt(text: str | bytes) -> str:
     return head
 
 
+class _WireLevel(msgspec.Struct, gc=False):
+    price: Any  # Any: a JSON float reaches here as token text through float_hook
+    qty: Any
+
+
+class _WireBook(msgspec.Struct, gc=False):
+    symbol: str
+    bids: list[_WireLevel] = []  # msgspec gives each instance its own empty list
+    asks: list[_WireLevel] = []
+    checksum: int | None = None
+    timestamp: str | None = None
+
+
+class _WireBookMessage(msgspec.Struct, gc=False):
+    channel: str
+    type: str
+    data: list[_WireBook]
+
+
+# Book frames are most of the traffic: Kraken's start with this exact prefix, and a
+# schema-typed decode validates them in C. Anything that does not fit the schema
+# falls back to the generic path, which gives the same result or a precise error.
+_BOOK_PREFIX = '{"channel":"book",'
+_BOOK_PREFIX_BYTES = _BOOK_PREFIX.encode()
+_BOOK_DECODER = msgspec.json.Decoder(_WireBookMessage, float_hook=str)
+
+
+def _wire_levels(levels: list[_WireLevel]) -> list[tuple[str, str]] | None:
+    out = [(level.price, level.qty) for level in levels]
+    for price, qty in out:
+        if type(price) is not str or type(qty) is not str:
+            return None  # an integer token or a non-number: let the generic path decide
+    return out
+
+
+def _fast_book_frame(text: str | bytes) -> BookFrame | None:
+    try:
+        message = _BOOK_DECODER.decode(text)
+    except (msgspec.DecodeError, ValueError, TypeError, RecursionError):
+        return None
+    kind = message.type
+    if message.channel != "book" or kind not in ("update", "snapshot") or not message.data:
+        return None
+    books: list[BookData] = []
+    for entry in message.data:
+        checksum = entry.checksum
+        if checksum is not None and not 0 <= checksum <= _MAX_UINT32:
+            return None
+        bids = _wire_levels(entry.bids) if entry.bids else []
+        asks = _wire_levels(entry.asks) if entry.asks else []
+        if bids is None or asks is None:
+            return None
+        books.append(BookData(entry.symbol, bids, asks, checksum, entry.timestamp))
+    return BookFrame(kind == "snapshot", books)
+
+
 def decode_frame(text: str | bytes) -> Frame | FrameError:
     """Decode one WebSocket message; never raises (bad input is a FrameError)."""
+    if (
+        text.startswith(_BOOK_PREFIX)
+        if type(text) is str
+        else type(text) is bytes and text.startswith(_BOOK_PREFIX_BYTES)
+    ):
+        frame = _fast_book_frame(text)
+        if frame is not None:
+            return frame
     try:
         obj = _DECODER.decode(text)
     except (msgspec.DecodeError, ValueError, TypeError, RecursionError) as exc:
@@ -261,7 +329,14 @@ def _int_token(value: Any, side: str) -> str:
 
 
 def _book_frame(obj: dict[str, Any]) -> BookFrame:
-    is_snapshot = _kind(obj)
+    # The hot path (one call per book frame): checks are inlined on purpose.
+    kind = obj.get("type")
+    if kind == "update":
+        is_snapshot = False
+    elif kind == "snapshot":
+        is_snapshot = True
+    else:
+        raise _Malformed(f"unknown message type {kind!r}")
     data = obj.get("data")
     if type(data) is not list or not data:
         raise _Malformed("book data is not a non-empty list")
@@ -280,15 +355,21 @@ def _book_frame(obj: dict[str, Any]) -> BookFrame:
         timestamp = entry.get("timestamp")
         if timestamp is not None and type(timestamp) is not str:
             raise _Malformed("timestamp is not a string")
-        books.append(
-            BookData(
-                symbol,
-                _levels(bids, "bids") if (bids := entry.get("bids")) is not None else [],
-                _levels(asks, "asks") if (asks := entry.get("asks")) is not None else [],
-                checksum,
-                timestamp,
-            )
-        )
+        bids = entry.get("bids")
+        if bids:
+            bids = _levels(bids, "bids")
+        elif bids is None:
+            bids = []
+        elif type(bids) is not list:
+            raise _Malformed("bids is not a list")
+        asks = entry.get("asks")
+        if asks:
+            asks = _levels(asks, "asks")
+        elif asks is None:
+            asks = []
+        elif type(asks) is not list:
+            raise _Malformed("asks is not a list")
+        books.append(BookData(symbol, bids, asks, checksum, timestamp))
     return BookFrame(is_snapshot, books)
 
 

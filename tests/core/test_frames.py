@@ -326,3 +326,22 @@ def test_request_builders() -> None:
     }
     assert json.loads(ping_request(3)) == {"method": "ping", "req_id": 3}
     assert "params" not in json.loads(ping_request())
+
+
+@settings(max_examples=300, deadline=None)
+@given(book_like_frames())
+def test_book_fast_path_agrees_with_the_generic_decoder(text: str) -> None:
+    """A leading space skips the typed book fast path; the results must not differ."""
+    fast, generic = decode_frame(text), decode_frame(" " + text)
+    if isinstance(generic, FrameError):
+        assert isinstance(fast, FrameError)  # reasons may differ only in byte offsets
+    else:
+        assert fast == generic
+    assert decode_frame(text.encode()) == fast or isinstance(fast, FrameError)
+
+
+def test_book_fast_path_agrees_on_every_capture(
+    pks_frames: list[str], mina_frames: list[str]
+) -> None:
+    for text in [*pks_frames, *mina_frames, BOOK_UPDATE]:
+        assert decode_frame(text) == decode_frame(" " + text)

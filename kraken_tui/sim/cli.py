@@ -44,6 +44,12 @@ async def _serve(args: argparse.Namespace) -> None:
 
     port = int(args.port)
     ports = (port, port + 1, port + 2) if port else (0, 0, 0)
+    # Handlers first: a supervisor may signal as soon as it has read the first line.
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
     sim = Simulator(seed=args.seed, host=args.host, ws_port=ports[0], auth_port=ports[1],
                     rest_port=ports[2], scenario=args.scenario)
     await sim.start()
@@ -56,11 +62,6 @@ async def _serve(args: argparse.Namespace) -> None:
               f"REST      : {sim.rest_url}\nAPI key   : {sim.api_key}\n"
               f"API secret: {sim.api_secret}\n"
               f"scenario  : {args.scenario or 'none'}\nCtrl-C to stop.", flush=True)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(sig, stop.set)
     try:
         await stop.wait()
     finally:

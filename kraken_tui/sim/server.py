@@ -23,7 +23,7 @@ import uvicorn
 from websockets.asyncio.server import Server, serve
 
 from kraken_tui.sim.accounts import Account, Exchange
-from kraken_tui.sim.faults import Faults
+from kraken_tui.sim.faults import SCENARIOS, Faults
 from kraken_tui.sim.market import PAIRS, Market
 from kraken_tui.sim.rest import RestApp
 from kraken_tui.sim.threads import on_loop
@@ -68,6 +68,8 @@ class Simulator:
         idle_timeout: float = 60.0,
         scenario: str | None = None,
     ) -> None:
+        if scenario is not None and scenario not in SCENARIOS:
+            raise ValueError(f"unknown scenario {scenario!r}; known: {', '.join(SCENARIOS)}")
         self.seed = seed
         self.host = host
         self._ports = (ws_port, auth_port, rest_port)

@@ -79,6 +79,7 @@ class OrderBook:
     __slots__ = (
         "_ask_frags",
         "_ask_keys",
+        "_ask_top",
         "_asks_crc",
         "_bid_frags",
         "_bid_keys",
@@ -113,7 +114,8 @@ class OrderBook:
         self._ask_keys: list[int] = []  # price ticks, ascending = best ask first
         self._bid_frags: dict[int, str] = {}
         self._ask_frags: dict[int, str] = {}
-        self._bid_top = b""
+        self._ask_top: list[str] = []  # fragments of the best 10 asks, best first
+        self._bid_top: list[str] = []
         self._asks_crc = 0
         self._checksum = 0
         self._version = getattr(self, "_version", 0) + 1
@@ -135,29 +137,38 @@ class OrderBook:
             self.clear()
         try:
             asks = data.asks
-            asks_dirty = asks and self._apply_side(asks, self._ask_keys, self._ask_frags, 1)
+            asks_dirty = asks and self._apply_side(
+                asks, self._ask_keys, self._ask_frags, self._ask_top, 1
+            )
             bids = data.bids
-            bids_dirty = bids and self._apply_side(bids, self._bid_keys, self._bid_frags, -1)
+            bids_dirty = bids and self._apply_side(
+                bids, self._bid_keys, self._bid_frags, self._bid_top, -1
+            )
         except BookDataError:
             self.clear()
             raise
         self._version += 1
-        if asks_dirty or is_snapshot:
-            top = "".join(map(self._ask_frags.__getitem__, self._ask_keys[:CHECKSUM_LEVELS]))
-            self._asks_crc = zlib.crc32(top.encode())
-        if bids_dirty or is_snapshot:
-            top = "".join(map(self._bid_frags.__getitem__, self._bid_keys[:CHECKSUM_LEVELS]))
-            self._bid_top = top.encode()
         if asks_dirty or bids_dirty or is_snapshot:
-            # CRC32 over asks-then-bids, continued from the (cached) ask CRC.
-            self._checksum = zlib.crc32(self._bid_top, self._asks_crc)
+            if asks_dirty or is_snapshot:
+                self._asks_crc = zlib.crc32("".join(self._ask_top).encode())
+            # CRC32 over asks then bids: continue from the (cached) ask CRC.
+            self._checksum = zlib.crc32("".join(self._bid_top).encode(), self._asks_crc)
         expected = data.checksum
         return expected is None or expected == self._checksum
 
     def _apply_side(
-        self, levels: list[tuple[str, str]], keys: list[int], frags: dict[int, str], sign: int
+        self,
+        levels: list[tuple[str, str]],
+        keys: list[int],
+        frags: dict[int, str],
+        top: list[str],
+        sign: int,
     ) -> bool:
-        """Apply levels in array order, then truncate; True if the top 10 changed."""
+        """Apply levels in array order, then truncate; True if the top 10 changed.
+
+        ``top`` mirrors the fragments of the best 10 keys, kept in step here so the
+        checksum never has to look levels up again.
+        """
         top_changed = False
         price_cache = self._price_cache
         qty_precision = self.qty_precision
@@ -187,19 +198,26 @@ class OrderBook:
                     del keys[index]
                     if index < CHECKSUM_LEVELS:
                         top_changed = True
+                        del top[index]
+                        if len(keys) >= CHECKSUM_LEVELS:
+                            top.append(frags[keys[CHECKSUM_LEVELS - 1]])
                 continue
             fragment = price_text + qty_text
             old = frags.get(key)
+            frags[key] = fragment
             if old is None:
                 index = bisect_left(keys, key)
                 keys.insert(index, key)
                 if index < CHECKSUM_LEVELS:
                     top_changed = True
+                    top.insert(index, fragment)
+                    if len(top) > CHECKSUM_LEVELS:
+                        del top[CHECKSUM_LEVELS]
             elif old != fragment and (
                 len(keys) <= CHECKSUM_LEVELS or key <= keys[CHECKSUM_LEVELS - 1]
             ):
                 top_changed = True
-            frags[key] = fragment
+                top[bisect_left(keys, key)] = fragment
         depth = self.depth
         if len(keys) > depth:
             for key in keys[depth:]:
@@ -207,6 +225,7 @@ class OrderBook:
             del keys[depth:]
             if depth < CHECKSUM_LEVELS:
                 top_changed = True
+                del top[depth:]
         return top_changed
 
     def _price(self, token: str) -> tuple[int, str]:

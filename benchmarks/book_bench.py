@@ -11,6 +11,9 @@ every frame) and times, for each frame, decode + apply + checksum verification:
   checksum path, driven directly with no network. The SDK is slow at depth 1000, so
   by default it replays only a prefix of the same stream (``--peer-updates``).
 
+Each engine is timed ``--repeat`` times (default 3) on a fresh book and the best
+run is reported, since the machine may be shared.
+
 Half of the changes land in the top 10 and half anywhere in the subscribed depth.
 
     python benchmarks/book_bench.py [--updates N] [--depths 10,100,1000] [--json]
@@ -241,7 +244,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--depths", default="10,100,1000")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument(
-        "--peer-updates", type=int, default=20_000,
+        "--repeat", type=int, default=3,
+        help="time each engine this many times and keep the best (the box is shared)",
+    )
+    parser.add_argument(
+        "--peer-updates", type=int, default=10_000,
         help="the SDK replays this prefix of the stream (it is slow at depth 1000)",
     )
     parser.add_argument("--no-peer", action="store_true")
@@ -251,10 +258,14 @@ def main(argv: list[str] | None = None) -> int:
     failed = False
     for depth in (int(d) for d in args.depths.split(",")):
         frames = generate(depth, args.updates, args.seed)
-        ours = run_ours(frames, depth)
+        repeat = max(1, args.repeat)
+        ours = max((run_ours(frames, depth) for _ in range(repeat)), key=lambda r: r.fps)
         if ours.verified != len(frames):
             failed = True
-        peer = run_peer(frames[: args.peer_updates + 1], depth) if with_peer else None
+        peer = None
+        if with_peer:
+            prefix = frames[: args.peer_updates + 1]
+            peer = max((run_peer(prefix, depth) for _ in range(repeat)), key=lambda r: r.fps)
         ratio = ours.fps / peer.fps if peer and peer.fps else None
         if args.json:
             print(json.dumps({

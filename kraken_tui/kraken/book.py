@@ -27,7 +27,10 @@ __all__ = ["CHECKSUM_LEVELS", "BookDataError", "OrderBook", "checksum_fragment"]
 
 CHECKSUM_LEVELS = 10
 _MAX_TOKEN_CHARS = 48  # far above any real price/qty; keeps int() away from huge inputs
-_PRICE_CACHE_LIMIT = 8192
+# Price tokens seen recently -> ticks. A deep book visits many prices, so the bound
+# grows with depth (tens of thousands of short strings at depth 1000: a few MB).
+_PRICE_CACHE_MIN = 16_384
+_PRICE_CACHE_PER_LEVEL = 32
 
 
 class BookDataError(ValueError):
@@ -86,6 +89,7 @@ class OrderBook:
         "_bid_top",
         "_checksum",
         "_price_cache",
+        "_price_cache_limit",
         "_version",
         "_view_cache",
         "depth",
@@ -105,6 +109,7 @@ class OrderBook:
         self.qty_precision = qty_precision
         # price token text -> (price ticks, str(price ticks)); prices repeat a lot
         self._price_cache: dict[str, tuple[int, str]] = {}
+        self._price_cache_limit = max(_PRICE_CACHE_MIN, _PRICE_CACHE_PER_LEVEL * depth)
         self._view_cache: tuple[int, int | None, BookView] | None = None
         self.clear()
 
@@ -234,7 +239,7 @@ class OrderBook:
             raise BookDataError(f"price {token!r} is zero")
         cached = (ticks, str(ticks))
         cache = self._price_cache
-        if len(cache) >= _PRICE_CACHE_LIMIT:
+        if len(cache) >= self._price_cache_limit:
             cache.clear()
         cache[token] = cached
         return cached

@@ -54,7 +54,7 @@ from kraken_tui.ui.messages import (
 from kraken_tui.ui.widgets.balances import BalancesTable
 from kraken_tui.ui.widgets.banner import BannerStack
 from kraken_tui.ui.widgets.book import BookLadder
-from kraken_tui.ui.widgets.health import HealthPanel, state_text
+from kraken_tui.ui.widgets.health import HealthPanel, state_text, system_style
 from kraken_tui.ui.widgets.orders import OrdersTable
 
 log = logging.getLogger("kraken_tui.ui")
@@ -134,8 +134,16 @@ PAIR_STATUS_TEXT = {
 }
 
 
-class StatusBar(Static):
-    """One line: app name, both endpoints' state, exchange status, pause, UTC clock."""
+class StatusBar(Horizontal):
+    """One line: app name, both endpoints' state, exchange status, pause; UTC clock on the right."""
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="status-left")
+        yield Static(id="status-clock")
+
+    def show(self, left: Text, clock: str) -> None:
+        self.query_one("#status-left", Static).update(left)
+        self.query_one("#status-clock", Static).update(clock)
 
 
 class HelpScreen(ModalScreen[None]):
@@ -232,6 +240,7 @@ class KrakenMonitor(App[None]):
         self._mailbox = BookMailbox()
         self._stopping = False
         self._system: str | None = None
+        self._main: Screen | None = None  # the monitor screen, once mounted
         self.events_seen = 0  # feed events handled on the UI loop (tests wait on this)
         if config.theme in self.available_themes:  # run.py reports an unknown name
             self.theme = config.theme
@@ -257,10 +266,19 @@ class KrakenMonitor(App[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#health").border_title = "Connection"
-        self.query_one("#orders").border_title = "Open orders"
-        self.query_one("#balances").border_title = "Balances"
-        self.query_one("#banners").display = False
+        # Held directly: while a modal screen is up, app.query_one() searches *that* screen.
+        self._main = self.screen
+        self._health = self.query_one(HealthPanel)
+        self._orders = self.query_one(OrdersTable)
+        self._balances = self.query_one(BalancesTable)
+        self._banners = self.query_one(BannerStack)
+        self._status = self.query_one(StatusBar)
+        self._tabs = self.query_one(TabbedContent)
+        self._ladders = {ladder.symbol: ladder for ladder in self.query(BookLadder)}
+        self._health.border_title = "Connection"
+        self._orders.border_title = "Open orders"
+        self._balances.border_title = "Balances"
+        self._banners.display = False
         self._apply_width(self.size.width)
         self._update_status()
         self.set_interval(1.0, self._tick)
@@ -271,7 +289,8 @@ class KrakenMonitor(App[None]):
         self._apply_width(self.size.width)
 
     def _apply_width(self, width: int) -> None:
-        self.screen.set_class(width < 100, "-narrow")
+        if self._main is not None:
+            self._main.set_class(width < 100, "-narrow")
 
     # -- the feed worker ------------------------------------------------------
 
@@ -305,7 +324,7 @@ class KrakenMonitor(App[None]):
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.group != "feed":
             return
-        banners = self.query_one(BannerStack)
+        banners = self._banners
         if event.state == WorkerState.ERROR:
             error = event.worker.error
             log.error("feed stopped with an error", exc_info=error)
@@ -320,12 +339,10 @@ class KrakenMonitor(App[None]):
     # -- routing feed events --------------------------------------------------
 
     def _ladder(self, symbol: str) -> BookLadder | None:
-        if symbol not in self.symbols:
-            return None
-        return self.query_one(f"#book-{self.symbols.index(symbol)}", BookLadder)
+        return self._ladders.get(symbol)
 
     def _mark_all_stale(self, reason: str) -> None:
-        for ladder in self.query(BookLadder):
+        for ladder in self._ladders.values():
             if ladder.valid:
                 ladder.show(None, False, reason)
 
@@ -341,25 +358,24 @@ class KrakenMonitor(App[None]):
             return
         ladder.show(event.view, event.valid, event.reason)
         if event.valid:
-            self.query_one(BannerStack).clear_banner(f"resync:{event.symbol}")
+            self._banners.clear_banner(f"resync:{event.symbol}")
 
     def on_orders_message(self, message: OrdersMessage) -> None:
         self.events_seen += 1
-        self.query_one(OrdersTable).apply(message.event.orders, message.event.valid)
+        self._orders.apply(message.event.orders, message.event.valid)
 
     def on_balances_message(self, message: BalancesMessage) -> None:
         self.events_seen += 1
-        self.query_one(BalancesTable).apply(message.event.balances, message.event.valid)
+        self._balances.apply(message.event.balances, message.event.valid)
 
     def on_stats_message(self, message: StatsMessage) -> None:
         self.events_seen += 1
-        self.query_one(HealthPanel).on_stats(message.event)
+        self._health.on_stats(message.event)
 
     def on_feed_event_message(self, message: FeedEventMessage) -> None:
         self.events_seen += 1
         event = message.event
-        health = self.query_one(HealthPanel)
-        banners = self.query_one(BannerStack)
+        health, banners = self._health, self._banners
         if isinstance(event, ConnectionChanged):
             self._on_connection(event, health, banners)
         elif isinstance(event, SystemStatusChanged):
@@ -456,7 +472,7 @@ class KrakenMonitor(App[None]):
 
     def _on_mode(self, event: ModeChanged, health: HealthPanel, banners: BannerStack) -> None:
         health.set_private_enabled(event.private)
-        orders, balances = self.query_one(OrdersTable), self.query_one(BalancesTable)
+        orders, balances = self._orders, self._balances
         if event.private:
             banners.clear_banner("mode")
             orders.border_subtitle = ""
@@ -478,12 +494,12 @@ class KrakenMonitor(App[None]):
 
     def _tick(self) -> None:
         """Ages and countdowns only; data changes arrive as messages."""
-        self.query_one(HealthPanel).tick()
-        self.query_one(OrdersTable).tick()
+        self._health.tick()
+        self._orders.tick()
         self._update_status()
 
     def _update_status(self) -> None:
-        health = self.query_one(HealthPanel)
+        health = self._health
         now = self.clock()
         line = Text()
         line.append(" kraken-tui ", style="bold reverse")
@@ -492,29 +508,21 @@ class KrakenMonitor(App[None]):
             line.append_text(state_text(health.endpoints[ep], now))
         system = self._system or "unknown"
         line.append("  exchange ", style="dim")
-        line.append(
-            system.replace("_", " "),
-            style="bold green" if system == "online" else "bold red" if self._system else "dim",
-        )
+        line.append(system.replace("_", " "), style=system_style(self._system))
         if self.paused:
             line.append("  ❚❚ PAUSED", style="bold yellow")
-        clock = time.strftime("%H:%M:%S UTC", time.gmtime(now))
-        status = self.query_one(StatusBar)
-        pad = max(1, status.size.width - line.cell_len - len(clock) - 1)
-        line.append(" " * pad)
-        line.append(clock + " ", style="dim")
-        status.update(line)
+        self._status.show(line, time.strftime("%H:%M:%S UTC ", time.gmtime(now)))
 
     # -- actions --------------------------------------------------------------
 
     def current_symbol(self) -> str:
-        active = self.query_one(TabbedContent).active
+        active = self._tabs.active
         index = int(active.split("-")[1]) if active.startswith("tab-") else 0
         return self.symbols[index]
 
     def select_symbol(self, symbol: str) -> None:
         if symbol in self.symbols:
-            self.query_one(TabbedContent).active = f"tab-{self.symbols.index(symbol)}"
+            self._tabs.active = f"tab-{self.symbols.index(symbol)}"
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen())
@@ -540,7 +548,7 @@ class KrakenMonitor(App[None]):
         """Next subscribed depth (10→25→100→500→1000→10); the feed resubscribes."""
         index = DEPTHS.index(self.depth) if self.depth in DEPTHS else -1
         self.depth = DEPTHS[(index + 1) % len(DEPTHS)]
-        for ladder in self.query(BookLadder):
+        for ladder in self._ladders.values():
             ladder.set_requested_depth(self.depth)
         if self._feed is not None:
             self._feed.set_depth(self.depth)
@@ -548,7 +556,7 @@ class KrakenMonitor(App[None]):
 
     def action_toggle_pause(self) -> None:
         self.paused = not self.paused
-        for ladder in self.query(BookLadder):
+        for ladder in self._ladders.values():
             ladder.set_paused(self.paused)
         self._update_status()
 
@@ -559,11 +567,11 @@ class KrakenMonitor(App[None]):
         self._toast(f"Resync requested for {symbol}")
 
     def action_toggle_side(self) -> None:
-        side = self.query_one("#side")
-        side.display = not side.display
+        """Wide: hide/show the side panels. Narrow: swap the book and the panels."""
+        self.screen_stack[0].toggle_class("-toggled")
 
     def action_toggle_panel(self, name: str) -> None:
-        panel = self.query_one(f"#{name}")
+        panel = self.screen_stack[0].query_one(f"#{name}")
         panel.display = not panel.display
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:

@@ -19,7 +19,13 @@ from ui_scenarios import (
     wait_for,
 )
 
-from kraken_tui.feed.events import BalancesUpdated, BookUpdated, ConnectionChanged, OrdersUpdated
+from kraken_tui.feed.events import (
+    BalancesUpdated,
+    BookUpdated,
+    ConnectionChanged,
+    OrdersUpdated,
+    SystemStatusChanged,
+)
 from kraken_tui.kraken.models import Balance
 from kraken_tui.ui.app import BookMailbox, HelpScreen, SymbolSwitcher
 from kraken_tui.ui.messages import BookMessage, OrdersMessage, wrap_event
@@ -112,9 +118,21 @@ async def test_resync_pause_and_panel_keys() -> None:
         await pilot.press("p")
         await wait_for(pilot, lambda: ladder.paints > painted, what="repaint after resume")
         await pilot.press("t")
+        await pilot.pause()
         assert not app.query_one("#side").display
         await pilot.press("t", "h")
+        await pilot.pause()
         assert app.query_one("#side").display and not app.query_one("#health").display
+
+
+async def test_narrow_terminal_swaps_book_and_panels() -> None:
+    app, holder = make_app(live_script())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, holder)
+        assert app.query_one("#books").display and not app.query_one("#side").display
+        await pilot.press("t")
+        await pilot.pause()
+        assert not app.query_one("#books").display and app.query_one("#side").display
 
 
 async def test_symbol_switching_keys_and_switcher() -> None:
@@ -147,6 +165,11 @@ async def test_help_screen_lists_the_keys() -> None:
         text = str(app.screen.query_one("#help-text").render())
         for word in ("Quit", "Depth", "Pause", "Resync", "Symbol", "Panels"):
             assert word in text
+        # Feed events and the 1 Hz tick keep working under a modal screen.
+        holder.feed.emit(SystemStatusChanged("maintenance"))
+        await settle(pilot, holder)
+        app._tick()
+        assert "system" in app._banners.active
         await pilot.press("escape")
         await wait_for(pilot, lambda: not isinstance(app.screen, HelpScreen))
 

@@ -316,7 +316,9 @@ class BookLadder(Widget, can_focus=False):
         if row.kind == "spread":
             style = base + (stale_style if row.stale else self._style("book--spread"))
             text = "   ".join(row.cells)
-            return self._strip([(text.center(width), style)], width, base)
+            # Centred under the number columns, where the eye already is.
+            span = max(len(text), 1 + sum(self._widths) + 4)
+            return self._strip([(" " + text.center(span - 1), style)], width, base)
         if row.kind == "imbalance":
             return self._imbalance_strip(row, width, base, stale_style)
         side = row.kind

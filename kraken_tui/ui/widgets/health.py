@@ -73,6 +73,13 @@ def state_text(h: EndpointHealth, now: float, sep: str = " ") -> Text:
     return Text(f"● DISCONNECTED{reason}", style="bold red")
 
 
+def system_style(system: str | None) -> str:
+    """Green online, red maintenance, yellow for the restricted modes."""
+    if system is None:
+        return "dim"
+    return {"online": "bold green", "maintenance": "bold red"}.get(system, "bold yellow")
+
+
 class HealthPanel(DataTable):
     """Rows are metrics, columns are endpoints; only changed cells are rewritten."""
 
@@ -172,8 +179,7 @@ class HealthPanel(DataTable):
     def _system_text(self) -> Text:
         if self.system is None:
             return Text("unknown", style="dim")
-        style = "bold green" if self.system == "online" else "bold red"
-        return Text(self.system.replace("_", " "), style=style)
+        return Text(self.system.replace("_", " "), style=system_style(self.system))
 
     def tick(self) -> None:
         """Recompute every cell and rewrite only those whose text changed."""

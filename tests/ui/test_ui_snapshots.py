@@ -1,0 +1,43 @@
+"""Snapshot tests: fixed data, fixed clock, no animation, no toasts, fixed terminal size.
+
+Each was looked at as a picture before it was accepted (see screenshots/).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import pytest
+import ui_scenarios as sc
+from textual.pilot import Pilot
+
+from kraken_tui.feed.events import FeedEvent
+
+WIDE = (120, 34)
+NARROW = (80, 24)
+
+
+def scripted(script: Sequence[FeedEvent]) -> tuple[object, Callable[[Pilot], object]]:
+    app, holder = sc.make_app(script)
+
+    async def run_before(pilot: Pilot) -> None:
+        await sc.settle(pilot, holder)
+
+    return app, run_before
+
+
+@pytest.mark.parametrize(
+    ("script", "size"),
+    [
+        pytest.param(sc.live_script, WIDE, id="live"),
+        pytest.param(sc.stale_script, WIDE, id="stale"),
+        pytest.param(sc.maintenance_script, WIDE, id="maintenance"),
+        pytest.param(sc.cancel_only_script, WIDE, id="cancel_only"),
+        pytest.param(sc.resync_script, WIDE, id="resync"),
+        pytest.param(sc.public_only_script, WIDE, id="public_only"),
+        pytest.param(sc.live_script, NARROW, id="narrow"),
+    ],
+)
+def test_ui_snapshot(snap_compare, script, size: tuple[int, int]) -> None:
+    app, run_before = scripted(script())
+    assert snap_compare(app, terminal_size=size, run_before=run_before)

@@ -406,9 +406,8 @@ class KrakenMonitor(App[None]):
                 f"snapshot (resync #{event.count})",
                 "warning",
             )
-            ladder = self._ladder(event.symbol)
-            if ladder is not None and ladder.valid:
-                ladder.show(None, False, event.reason)
+            # The ladder goes stale through the feed's own BookUpdated(valid=False); marking
+            # it here could land after a newer valid view that the mailbox already holds.
         elif isinstance(event, ResyncDone):
             banners.clear_banner(f"resync:{event.symbol}")
             self._toast(f"{event.symbol} book resynced")

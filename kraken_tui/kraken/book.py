@@ -240,9 +240,20 @@ class OrderBook:
         cached = (ticks, str(ticks))
         cache = self._price_cache
         if len(cache) >= self._price_cache_limit:
-            cache.clear()
+            self._trim_price_cache()
+            cache = self._price_cache
         cache[token] = cached
         return cached
+
+    def _trim_price_cache(self) -> None:
+        """Keep the tokens of prices the book still holds (they recur); drop the rest."""
+        asks, bids = self._ask_frags, self._bid_frags
+        kept = {
+            token: value
+            for token, value in self._price_cache.items()
+            if value[0] in asks or -value[0] in bids
+        }
+        self._price_cache = kept if len(kept) < self._price_cache_limit // 2 else {}
 
     # --- reading ---------------------------------------------------------------------------
 

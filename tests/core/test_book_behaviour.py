@@ -268,3 +268,20 @@ def test_matches_naive_reference(
     for level, (price, qty) in zip(view.bids, bids, strict=True):
         running += Decimal(qty)
         assert (level.price, level.qty, level.cum_qty) == (Decimal(price), Decimal(qty), running)
+
+
+def test_price_cache_is_bounded_and_trimming_keeps_the_book_right() -> None:
+    book = OrderBook("X/Y", 10, 2, 4)
+    limit = book._price_cache_limit
+    reference = NaiveBook(10, 2, 4)
+    rng = random.Random(3)
+    messages: list[tuple[list[Level], list[Level]]] = [
+        ([(price_text(rng.randrange(1, 10**7)), qty_text(rng.randrange(0, 10**6), True))
+          for _ in range(3)], [])
+        for _ in range(limit + 500)
+    ]
+    for bids, asks in messages:
+        reference.apply(bids, asks, False)
+        assert book.apply(BookData("X/Y", bids, asks, reference.checksum(), None), False)
+        assert len(book._price_cache) <= limit
+    assert book.levels() == reference.levels()

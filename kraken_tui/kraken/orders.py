@@ -111,6 +111,9 @@ class OpenOrders:
         if frame.is_snapshot:
             self._orders = {}
         for report in frame.reports:
+            if frame.is_snapshot and report.get("exec_type") == "trade":
+                # Past fills (snap_trades): already counted in their order's cum_qty.
+                continue
             try:
                 self._apply_report(report)
             except _BadReport:

@@ -308,3 +308,24 @@ def test_orders_from_rest() -> None:
     replaced = OpenOrders()
     replaced.replace(orders)
     assert len(replaced) == 2
+
+
+def test_snapshot_fills_are_history_not_new_fills() -> None:
+    orders = OpenOrders()
+    open_order = dict(
+        NEW,
+        exec_type="new",
+        order_status="partially_filled",
+        cum_qty="@0.002@",
+        avg_price="@26599.9@",
+    )
+    past_fill = {
+        "order_id": "OK4GJX",
+        "exec_type": "trade",
+        "last_qty": "@0.002@",
+        "last_price": "@26599.9@",
+        "order_status": "partially_filled",
+    }
+    orders.apply(frame([open_order, past_fill], 1, snapshot=True))
+    assert orders.get("OK4GJX").cum_qty == Decimal("0.002")
+    assert orders.ignored_reports == 0

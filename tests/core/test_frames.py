@@ -161,6 +161,11 @@ def test_instrument_frame_with_exponent_increments() -> None:
         '{"method":"subscribe","success":"yes"}',
         '{"method":"pong","req_id":"1"}',
         b"\xff\xfe\x00",
+        "[" * 100_000 + "]" * 100_000,
+        '{"channel":"executions","type":"update","data":[],"sequence":' + "9" * 5000 + "}",
+        '{"channel":"book","type":"update","data":[{"symbol":"A","bids":[{"price":'
+        + "9" * 5000
+        + ',"qty":1}]}]}',
     ],
 )
 def test_malformed_frames_are_frame_errors(text: str | bytes) -> None:

@@ -123,6 +123,9 @@ SYSTEM_BANNERS = {
     "post_only": ("warning", "EXCHANGE POST-ONLY — only post-only limit orders, no matching"),
 }
 
+#: Resyncs the user caused (a depth change): no banner, no toast.
+QUIET_RESYNCS = frozenset({"depth_change"})
+
 PAIR_STATUS_TEXT = {
     "limit_only": "LIMIT-ONLY — only limit orders accepted",
     "cancel_only": "CANCEL-ONLY — cancels only",
@@ -157,11 +160,15 @@ class HelpScreen(ModalScreen[None]):
         lines = Text()
         lines.append("Keys\n\n", style="bold")
         for binding in self.app.BINDINGS:
-            if not isinstance(binding, Binding):
+            if not isinstance(binding, Binding) or binding.action.startswith("show_index"):
                 continue
             keys = binding.key_display or binding.key.replace(",", " / ")
-            lines.append(f"  {keys:<14}", style="bold cyan")
-            lines.append(f"{binding.description}\n")
+            lines.append(f"  {keys:<5}", style="bold cyan")
+            lines.append(f"{binding.description:<16}", style="bold")
+            lines.append(f"{binding.tooltip}\n")
+        lines.append(f"  {'1-9':<5}", style="bold cyan")
+        lines.append(f"{'Symbol n':<16}", style="bold")
+        lines.append("Show the n-th symbol's book\n")
         lines.append("\nCtrl+P opens the command palette (themes, symbols, every action).\n")
         lines.append("Press Esc to close.", style="dim")
         with VerticalScroll(id="help-body"):
@@ -206,18 +213,28 @@ class KrakenMonitor(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "kraken-tui"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("q", "quit", "Quit"),
-        Binding("question_mark", "help", "Help", key_display="?"),
-        Binding("s", "switch_symbol", "Symbol"),
-        Binding("right_square_bracket", "next_symbol", "Next symbol", key_display="]", show=False),
-        Binding("left_square_bracket", "prev_symbol", "Prev symbol", key_display="[", show=False),
-        Binding("d", "cycle_depth", "Depth"),
-        Binding("p", "toggle_pause", "Pause"),
-        Binding("r", "resync", "Resync"),
-        Binding("t", "toggle_side", "Panels"),
-        Binding("h", "toggle_panel('health')", "Health panel", show=False),
-        Binding("o", "toggle_panel('orders')", "Orders panel", show=False),
-        Binding("b", "toggle_panel('balances')", "Balances panel", show=False),
+        Binding("q", "quit", "Quit", tooltip="Quit (disarms the dead man's switch cleanly)"),
+        Binding("question_mark", "help", "Help", key_display="?", tooltip="This list of keys"),
+        Binding("s", "switch_symbol", "Symbol", tooltip="Pick the book to show (or press 1-9)"),
+        Binding("right_square_bracket", "next_symbol", "Next symbol", key_display="]",
+                show=False, tooltip="Next symbol's book"),
+        Binding("left_square_bracket", "prev_symbol", "Prev symbol", key_display="[",
+                show=False, tooltip="Previous symbol's book"),
+        Binding("d", "cycle_depth", "Depth",
+                tooltip="Cycle the subscribed depth: 10 → 25 → 100 → 500 → 1000"),
+        Binding("p", "toggle_pause", "Pause",
+                tooltip="Freeze the ladders to read them (data keeps flowing)"),
+        Binding("r", "resync", "Resync",
+                tooltip="Rebuild the shown book from a fresh snapshot"),
+        Binding("t", "toggle_side", "Panels",
+                tooltip="Hide/show the side panels (narrow screens: swap book and panels)"),
+        Binding("h", "toggle_panel('health')", "Health panel", show=False,
+                tooltip="Hide/show the connection panel"),
+        Binding("o", "toggle_panel('orders')", "Orders panel", show=False,
+                tooltip="Hide/show open orders"),
+        Binding("b", "toggle_panel('balances')", "Balances panel", show=False,
+                tooltip="Hide/show balances"),
+        *[Binding(str(n), f"show_index({n - 1})", f"Symbol {n}", show=False) for n in range(1, 10)],
     ]
 
     def __init__(
@@ -240,6 +257,7 @@ class KrakenMonitor(App[None]):
         self._mailbox = BookMailbox()
         self._stopping = False
         self._system: str | None = None
+        self._resync_reason: dict[str, str] = {}
         self._main: Screen | None = None  # the monitor screen, once mounted
         self.events_seen = 0  # feed events handled on the UI loop (tests wait on this)
         if config.theme in self.available_themes:  # run.py reports an unknown name
@@ -399,6 +417,9 @@ class KrakenMonitor(App[None]):
                 banners.set_banner(f"pair:{event.symbol}", f"{event.symbol} {text}", "warning")
         elif isinstance(event, ResyncStarted):
             log.warning("resync %s: %s (#%d)", event.symbol, event.reason, event.count)
+            self._resync_reason[event.symbol] = event.reason
+            if event.reason in QUIET_RESYNCS:
+                return  # asked for by the user; the stale ladder says enough
             reason = event.reason.replace("_", " ")
             banners.set_banner(
                 f"resync:{event.symbol}",
@@ -410,7 +431,8 @@ class KrakenMonitor(App[None]):
             # it here could land after a newer valid view that the mailbox already holds.
         elif isinstance(event, ResyncDone):
             banners.clear_banner(f"resync:{event.symbol}")
-            self._toast(f"{event.symbol} book resynced")
+            if self._resync_reason.pop(event.symbol, "") not in QUIET_RESYNCS:
+                self._toast(f"{event.symbol} book resynced")
         elif isinstance(event, RoundTrip):
             health.on_rtt(event)
         elif isinstance(event, DeadManSwitch):
@@ -522,6 +544,10 @@ class KrakenMonitor(App[None]):
     def select_symbol(self, symbol: str) -> None:
         if symbol in self.symbols:
             self._tabs.active = f"tab-{self.symbols.index(symbol)}"
+
+    def action_show_index(self, index: int) -> None:
+        if 0 <= index < len(self.symbols):
+            self.select_symbol(self.symbols[index])
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen())

@@ -150,6 +150,9 @@ async def test_symbol_switching_keys_and_switcher() -> None:
         await pilot.press("2")
         await wait_for(pilot, lambda: not isinstance(app.screen, SymbolSwitcher))
         assert app.current_symbol() == "ETH/USD" and tabs.active == "tab-1"
+        await pilot.press("3")
+        assert app.current_symbol() == "SOL/USD"
+        await pilot.press("2")
         # The newly shown book paints its latest view.
         ladder = app.query_one("#book-1", BookLadder)
         await wait_for(pilot, lambda: ladder.paints > 0 and not ladder.pending)

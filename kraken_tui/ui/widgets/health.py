@@ -30,7 +30,7 @@ ROWS = (
     ("heartbeat", "Heartbeat"),
     ("rtt", "Ping RTT"),
     ("reconnects", "Reconnects"),
-    ("resyncs", "Checksum resyncs"),
+    ("resyncs", "Book resyncs"),
     ("fps", "Frames/s"),
     ("token", "Token age"),
     ("dms", "Dead man's switch"),

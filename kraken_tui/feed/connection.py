@@ -572,6 +572,11 @@ class Feed:
         if st is None or (st.phase != "live" and st.phase != "subscribing"):
             return  # not ours, or mid-resync: nothing to apply it to
         book = st.book
+        if data.checksum is None or (is_snapshot and st.phase != "subscribing"):
+            # v2 puts a checksum on every snapshot and update, and sends a snapshot only
+            # right after a subscribe: anything else cannot be verified, so start clean.
+            self._start_resync(data.symbol, "unverifiable_book_message")
+            return
         if is_snapshot:
             info = self.instruments.get(data.symbol)
             if info is None:

@@ -1,130 +1,20 @@
-"""Fixtures for the chaos tests: the soak module, a simulator, a feed with an event log.
-
-No ``__init__.py`` here (the directory is on ``sys.path`` through this conftest), so
-helper names are kept unique to this directory.
-"""
+"""Fixtures for the chaos tests: the soak module, a slow simulator, feeds that stop cleanly."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import importlib.util
-import sys
 from collections.abc import AsyncIterator, Callable
-from dataclasses import replace
-from pathlib import Path
 from types import ModuleType
-from typing import Any, TypeVar
 
 import pytest
+from chaos_harness import ChaosLog, ChaosRunner, load_benchmark
 
 from kraken_tui.feed.connection import Feed, FeedConfig
-from kraken_tui.feed.events import BookUpdated, FeedEvent
 from kraken_tui.sim import Simulator
-
-ROOT = Path(__file__).resolve().parents[2]
-E = TypeVar("E", bound=FeedEvent)
-
-
-def load_benchmark(name: str) -> ModuleType:
-    """Import ``benchmarks/<name>.py`` (not a package) once."""
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, ROOT / "benchmarks" / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture(scope="session")
 def chaos_soak() -> ModuleType:
     return load_benchmark("chaos_soak")
-
-
-class ChaosLog:
-    """Feed events plus a ``wait`` that resolves on a condition or fails after a timeout."""
-
-    def __init__(self) -> None:
-        self.events: list[FeedEvent] = []
-        self._changed = asyncio.Event()
-
-    def __call__(self, event: FeedEvent) -> None:
-        self.events.append(event)
-        self._changed.set()
-
-    def of(self, kind: type[E]) -> list[E]:
-        return [e for e in self.events if isinstance(e, kind)]
-
-    def mark(self) -> int:
-        return len(self.events)
-
-    async def wait(self, condition: Callable[[], Any], timeout: float = 10.0,
-                   what: str = "condition") -> Any:
-        async def poll() -> Any:
-            while True:
-                result = condition()
-                if result:
-                    return result
-                self._changed.clear()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._changed.wait(), 0.05)
-
-        try:
-            return await asyncio.wait_for(poll(), timeout)
-        except TimeoutError:
-            tail = "\n".join(repr(e)[:200] for e in self.events[-15:])
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}; last events:"
-                                 f"\n{tail}") from None
-
-    async def next(self, kind: type[E], where: Callable[[E], bool] = lambda e: True, *,
-                   after: int = 0, timeout: float = 10.0) -> E:
-        def find() -> E | None:
-            for e in self.events[after:]:
-                if isinstance(e, kind) and where(e):
-                    return e
-            return None
-
-        return await self.wait(find, timeout, f"{kind.__name__} after #{after}")
-
-
-class ChaosRunner:
-    def __init__(self, feed: Feed, log: ChaosLog) -> None:
-        self.feed = feed
-        self.log = log
-        self.task: asyncio.Task[None] = asyncio.create_task(feed.run())
-
-    async def stop(self) -> None:
-        self.feed.stop()
-        await asyncio.wait_for(self.task, 10)
-
-
-def chaos_config(sim: Simulator, **overrides: Any) -> FeedConfig:
-    base = FeedConfig(
-        symbols=("BTC/USD", "ETH/USD"), depth=10, ws_url=sim.ws_url,
-        ws_auth_url=sim.ws_auth_url, rest_url=sim.rest_url, api_key=None, api_secret=None,
-        heartbeat_timeout=2.0, ping_interval=0.5, backoff_initial=0.2, backoff_cap=1.0,
-    )
-    return replace(base, **overrides)
-
-
-def levels_equal_truth(runner: ChaosRunner, sim: Simulator, symbol: str) -> bool:
-    feed = runner.feed
-    book = feed.book(symbol)
-    if book is None or not feed.book_is_valid(symbol):
-        return False
-    ours_b, ours_a = book.levels()
-    truth_b, truth_a = sim.truth_book(symbol, feed.depth)
-    return ([tuple(x) for x in ours_b], [tuple(x) for x in ours_a]) == (
-        [tuple(x) for x in truth_b], [tuple(x) for x in truth_a])
-
-
-def stale_views(log: ChaosLog, sim: Simulator) -> list[BookUpdated]:
-    """Views shown valid whose checksum the simulator never sent (must be empty)."""
-    return [e for e in log.of(BookUpdated)
-            if e.valid and e.view is not None
-            and e.checksum not in sim.sent_checksums(e.symbol, e.view.depth)]
 
 
 @pytest.fixture

@@ -200,10 +200,14 @@ _BOOK_DECODER = msgspec.json.Decoder(_WireBookMessage, float_hook=str)
 
 
 def _wire_levels(levels: list[_WireLevel]) -> list[tuple[str, str]] | None:
-    out = [(level.price, level.qty) for level in levels]
-    for price, qty in out:
+    out: list[tuple[str, str]] = []
+    append = out.append
+    for level in levels:
+        price = level.price
+        qty = level.qty
         if type(price) is not str or type(qty) is not str:
             return None  # an integer token or a non-number: let the generic path decide
+        append((price, qty))
     return out
 
 

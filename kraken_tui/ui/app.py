@@ -259,6 +259,7 @@ class KrakenMonitor(App[None]):
         self._system: str | None = None
         self._resync_reason: dict[str, str] = {}
         self._main: Screen | None = None  # the monitor screen, once mounted
+        self.feed_done = threading.Event()  # set when the feed thread has finished
         self.events_seen = 0  # feed events handled on the UI loop (tests wait on this)
         if config.theme in self.available_themes:  # run.py reports an unknown name
             self.theme = config.theme
@@ -317,7 +318,10 @@ class KrakenMonitor(App[None]):
         """Run the feed on its own event loop in this thread until ``stop()``."""
         feed = self._feed
         assert feed is not None
-        asyncio.run(feed.run())
+        try:
+            asyncio.run(feed.run())
+        finally:
+            self.feed_done.set()
 
     def _sink(self, event: FeedEvent) -> None:
         """Called on the feed's thread: post only, never touch the DOM here."""

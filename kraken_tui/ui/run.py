@@ -134,7 +134,10 @@ def run_monitor(args: argparse.Namespace, parser: argparse.ArgumentParser) -> in
         )
         log.info("demo: simulator at %s", sim.ws_url)
     try:
-        KrakenMonitor(config).run()
+        app = KrakenMonitor(config)
+        app.run()
+        # Let the feed finish its clean stop (it disarms the dead man's switch) first.
+        app.feed_done.wait(10)
     finally:
         if sim_thread is not None:
             sim_thread.stop()

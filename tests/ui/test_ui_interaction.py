@@ -241,3 +241,43 @@ async def test_health_counts_down_the_next_try() -> None:
         assert "next try in 5s" in str(health.get_cell("state", "public"))
         assert "1m" not in str(health.get_cell("last_msg", "public"))
         assert str(health.get_cell("last_msg", "public")) == "4s ago"
+
+
+async def test_theme_comes_from_config() -> None:
+    app, holder = make_app(live_script(), theme="nord")
+    async with app.run_test(size=(120, 34)) as pilot:
+        await settle(pilot, holder)
+        assert app.theme == "nord"
+
+
+class CrashingFeed:
+    """A feed whose loop dies: the UI must say so and stop looking live."""
+
+    def __init__(self, config, sink) -> None:
+        self.sink = sink
+
+    async def run(self) -> None:
+        self.sink(BookUpdated("BTC/USD", True, VIEWS["BTC/USD"]))
+        raise RuntimeError("boom")
+
+    def stop(self) -> None:
+        pass
+
+    def request_resync(self, symbol: str | None = None) -> None:
+        pass
+
+    def set_depth(self, depth: int) -> None:
+        pass
+
+
+async def test_a_crashed_feed_is_a_banner_and_stale_books() -> None:
+    from ui_scenarios import demo_config, fixed_clock
+
+    from kraken_tui.ui.app import KrakenMonitor
+
+    app = KrakenMonitor(demo_config(), CrashingFeed, clock=fixed_clock, toasts=False)
+    async with app.run_test(size=(120, 34)) as pilot:
+        await wait_for(pilot, lambda: "feed" in app._banners.active, what="feed banner")
+        assert "FEED STOPPED" in app._banners.active["feed"][0]
+        assert not app._ladders["BTC/USD"].valid
+        assert app.feed_done.is_set()

@@ -117,3 +117,15 @@ async def test_checksum_resync_marks_stale_then_live(sim: Simulator) -> None:
                        "resync counted")
         assert not any(isinstance(m.event, SystemStatusChanged) and m.event.system != "online"
                        for m in seen)
+
+
+async def test_without_keys_the_app_runs_public_only(sim: Simulator) -> None:
+    app = sim_app(sim)
+    app.config = Config(symbols=SYMBOLS, ws_url=sim.ws_url, ws_auth_url=sim.ws_auth_url,
+                        rest_url=sim.rest_url)
+    async with app.run_test(size=(120, 34)) as pilot:
+        await wait_for(pilot, lambda: "mode" in banners(app), 10, "public-only banner")
+        assert "PUBLIC-ONLY" in banners(app)["mode"][0]
+        await live(pilot, app)
+        health = app.query_one(HealthPanel)
+        assert "OFF" in str(health.get_cell("state", "private"))

@@ -84,6 +84,7 @@ class OrderBook:
         "_ask_keys",
         "_ask_top",
         "_asks_crc",
+        "_bid_bytes",
         "_bid_frags",
         "_bid_keys",
         "_bid_top",
@@ -122,6 +123,7 @@ class OrderBook:
         self._ask_top: list[str] = []  # fragments of the best 10 asks, best first
         self._bid_top: list[str] = []
         self._asks_crc = 0
+        self._bid_bytes = b""
         self._checksum = 0
         self._version = getattr(self, "_version", 0) + 1
 
@@ -156,8 +158,10 @@ class OrderBook:
         if asks_dirty or bids_dirty or is_snapshot:
             if asks_dirty or is_snapshot:
                 self._asks_crc = zlib.crc32("".join(self._ask_top).encode())
+            if bids_dirty or is_snapshot:
+                self._bid_bytes = "".join(self._bid_top).encode()
             # CRC32 over asks then bids: continue from the (cached) ask CRC.
-            self._checksum = zlib.crc32("".join(self._bid_top).encode(), self._asks_crc)
+            self._checksum = zlib.crc32(self._bid_bytes, self._asks_crc)
         expected = data.checksum
         return expected is None or expected == self._checksum
 

@@ -8,7 +8,9 @@ Why it looks the way it does (it runs on every book frame, so it is the hot path
   ascending = best first) plus a ``dict`` key -> checksum fragment. The fragment
   ``str(price_ticks) + qty_digits`` is exactly what the checksum needs for that
   level (the '.' removed, leading zeros stripped), built once per level change.
-* The checksum input of a side is rebuilt only when a change touched its top 10.
+* Each side also keeps the fragments of its best 10 levels in a small list, updated
+  in step with inserts/deletes/changes there; the CRC is recomputed only for a side
+  whose top 10 changed (the ask CRC is cached and continued over the bids).
 """
 
 from __future__ import annotations
@@ -57,6 +59,8 @@ def _number_digits(token: str, precision: int) -> str:
         digits = whole + frac[:precision]
     if not (whole and digits.isdigit() and digits.isascii()):
         raise BookDataError(f"{token!r} is not a plain non-negative decimal number")
+    if len(digits) > _MAX_TOKEN_CHARS:
+        raise BookDataError(f"number token too long: {token[:20]!r}...")
     return digits
 
 

@@ -76,7 +76,7 @@ def test_view_diff_is_exactly_kraken_update_semantics(depth: int, mini_book: Any
     assert client.apply({"bids": render(bids), "asks": render(asks),
                          "checksum": checksum_levels(bids, asks)}, True)
     sizes = []
-    for i in range(1500 if depth < 500 else 400):
+    for i in range(1200 if depth < 500 else 200):
         before_b, before_a = dict(view.bids), dict(view.asks)
         sm.step(float(i))
         bid_ch, ask_ch, new_b, new_a = view.diff(sm)

@@ -152,6 +152,7 @@ class Account:
     permissions: frozenset[str] = ALL_PERMISSIONS
     last_nonce: int = 0
     orders: dict[str, Order] = field(default_factory=dict)
+    fills: list[dict[str, Any]] = field(default_factory=list)  # last 50, for snap_trades
 
 
 class Exchange:
@@ -257,7 +258,7 @@ class Exchange:
         ms.trade_id += 1
         now = time.time()
         order.status = "partially_filled"
-        self._emit(account, "executions", {
+        trade = {
             "order_id": order.order_id, "order_userref": order.userref, "exec_id": exec_id,
             "exec_type": "trade", "trade_id": ms.trade_id, "symbol": spec.symbol,
             "side": order.side, "last_qty": num(lots, spec.qty_decimals),
@@ -266,7 +267,10 @@ class Exchange:
             "timestamp": rfc3339_us(now), "order_status": "partially_filled",
             **order._state(),
             "fees": [{"asset": spec.quote, "qty": _dnum(fee, spec.cost_decimals)}],
-        })
+        }
+        account.fills.append(trade)
+        del account.fills[:-50]
+        self._emit(account, "executions", trade)
         base_amt = qty_dec if order.side == "buy" else -qty_dec
         quote_amt = -cost if order.side == "buy" else cost
         ref_id = exec_id

@@ -192,7 +192,6 @@ class SymbolMarket:
         self.book = Book()
         self.trade_id = 1000 + self.rng.randrange(10**6)
         self.recent_trades: list[Trade] = []
-        self.status = "online"
         mid = spec.price_ticks(spec.start_price)
         self._init_book(mid)
         self.stats = TickerStats(open_price=mid, last=mid, low=mid, high=mid)
@@ -424,19 +423,31 @@ class BookView:
 
 
 class Market:
-    """All pairs, each with an independent seeded random stream."""
+    """All pairs, each with an independent seeded random stream.
+
+    A pair's book is built on first use (each has its own seed, so order does not matter):
+    the 20 synthetic pairs cost nothing until a burst or a client touches them.
+    """
 
     def __init__(self, seed: int, pairs: tuple[PairSpec, ...] = PAIRS + SYN_PAIRS) -> None:
         self.seed = seed
         self.specs: dict[str, PairSpec] = {p.symbol: p for p in pairs}
-        self.symbols: dict[str, SymbolMarket] = {p.symbol: SymbolMarket(p, seed) for p in pairs}
+        self._books: dict[str, SymbolMarket] = {}
+        self.pair_status: dict[str, str] = {p.symbol: "online" for p in pairs}
         self.assets: dict[str, Asset] = {**ASSETS, **SYN_ASSETS}
 
+    @property
+    def symbols(self) -> list[str]:
+        return list(self.specs)
+
     def __getitem__(self, symbol: str) -> SymbolMarket:
-        return self.symbols[symbol]
+        sm = self._books.get(symbol)
+        if sm is None:
+            sm = self._books[symbol] = SymbolMarket(self.specs[symbol], self.seed)
+        return sm
 
     def __contains__(self, symbol: object) -> bool:
-        return symbol in self.symbols
+        return symbol in self.specs
 
     def by_rest_name(self, name: str) -> PairSpec | None:
         for spec in self.specs.values():

@@ -202,7 +202,7 @@ class RestApp:
                 "leverage_sell": [], "fees": [], "fees_maker": [], "fee_volume_currency": "ZUSD",
                 "margin_call": 80, "margin_stop": 40, "ordermin": spec.ordermin,
                 "costmin": spec.costmin, "tick_size": spec.tick_size,
-                "status": market[spec.symbol].status, "execution_venue": "international",
+                "status": market.pair_status[spec.symbol], "execution_venue": "international",
             }
         return out
 

@@ -202,14 +202,16 @@ class Simulator:
             self.hub.push_status()
 
     def set_pair_status(self, symbol: str, status: str) -> None:
-        self.market[symbol].status = status
+        if symbol not in self.market:
+            raise KeyError(symbol)
+        self.market.pair_status[symbol] = status
         self.hub.on_pair_status(symbol)
 
     def instrument_pair(self, symbol: str) -> dict[str, Any]:
-        sm = self.market[symbol]
-        spec = sm.spec
+        spec = self.market.specs[symbol]
         return {
-            "symbol": spec.symbol, "base": spec.base, "quote": spec.quote, "status": sm.status,
+            "symbol": spec.symbol, "base": spec.base, "quote": spec.quote,
+            "status": self.market.pair_status[symbol],
             "qty_precision": spec.qty_decimals, "qty_increment": num(1, spec.qty_decimals),
             "price_precision": spec.price_decimals, "cost_precision": spec.cost_decimals,
             "marginable": False, "has_index": True, "cost_min": num(

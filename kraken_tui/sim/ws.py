@@ -58,6 +58,7 @@ class PrivateSub:
 
     account_key: str
     token: str
+    order_status: bool = True  # executions: False hides pending_new transitions
     sequence: int = 0
     skip_next: bool = False
 
@@ -259,6 +260,8 @@ class WsHub:
             sub = conn.private.get(channel)
             if sub is None or sub.account_key != account_key:
                 continue
+            if not sub.order_status and entry.get("exec_type") == "pending_new":
+                continue
             conn.send(dumps({"channel": channel, "type": "update", "data": [entry],
                              "sequence": sub.next_sequence()}))
 
@@ -276,7 +279,7 @@ class WsHub:
         time_in = rfc3339_us()
         try:
             request = json.loads(message)
-        except (ValueError, UnicodeDecodeError):
+        except Exception:  # bad JSON, bad UTF-8, absurd nesting: all just garbage
             request = None
         if not isinstance(request, dict) or not isinstance(request.get("method"), str):
             conn.send(dumps({"error": "Malformed request", "success": False,
@@ -500,7 +503,7 @@ class WsHub:
             return
         assert isinstance(token, str)
         self.sim.hold_token(token)
-        sub = PrivateSub(account.api_key, token)
+        sub = PrivateSub(account.api_key, token, bool(params.get("order_status", True)))
         conn.private[channel] = sub
         exchange = self.sim.exchange
         if channel == "executions":
@@ -511,6 +514,9 @@ class WsHub:
                 "snap_trades": snap_trades}))
             data = ([o.ws_snapshot_entry() for o in exchange.open_orders(account)]
                     if snap_orders else [])
+            if snap_trades:
+                data += [dict(fill, order_status="filled") if account.orders[
+                    fill["order_id"]].status == "filled" else fill for fill in account.fills]
             conn.send(dumps({"channel": "executions", "type": "snapshot", "data": data,
                              "sequence": sub.next_sequence()}))
         else:

@@ -181,3 +181,17 @@ async def test_demo_order_flow_runs_by_itself(rest_factory: Any, ws_connect: Any
                 assert msg["sequence"] == last + 1
                 last = msg["sequence"]
                 kinds |= {r["exec_type"] for r in msg["data"]}
+
+
+async def test_snap_trades_and_order_status_filter(sim: Simulator, rest: Any,
+                                                   ws_connect: Any) -> None:
+    oid = sim.place_order("BTC/USD", "buy", "0.2", "61000.0")
+    sim.fill_order(oid, "0.05")
+    token = await _token(rest)
+    async with ws_connect(sim.ws_auth_url) as c:
+        await c.subscribe("executions", token=token, snap_trades=True, order_status=False)
+        snap = await c.wait_for(lambda m: m.get("type") == "snapshot")
+        assert [r["exec_type"] for r in snap["data"]] == ["new", "trade"]
+        sim.place_order("ETH/USD", "buy", "1", "3000.00")
+        msg = await c.wait_for(lambda m: m.get("channel") == "executions")
+        assert msg["data"][0]["exec_type"] == "new" and msg["sequence"] == 2

@@ -227,3 +227,27 @@ async def test_instrument_snapshot_and_pair_status_update(sim: Simulator, ws_con
         assert upd["type"] == "update"
         assert upd["data"]["pairs"][0]["symbol"] == "ETH/USD"
         assert upd["data"]["pairs"][0]["status"] == "limit_only"
+
+
+GARBAGE: list[str | bytes] = [
+    "", "null", "42", '"str"', "[" * 50_000, '{"method": 5}', '{"method": null}',
+    '{"method":"subscribe"}', '{"method":"subscribe","params":[]}',
+    '{"method":"subscribe","params":{"channel":["book"]}}',
+    '{"method":"subscribe","params":{"channel":"book","symbol":[{}, 1, null],"depth":[10]}}',
+    '{"method":"subscribe","params":{"channel":"book","symbol":"BTC/USD","depth":true}}',
+    '{"method":"subscribe","params":{"channel":"executions","token":{"a":1}}}',
+    '{"method":"unsubscribe","params":{"channel":"instrument"}}',
+    '{"method":"cancel_order","params":{"token":"x"}}', '{"method":"ping","req_id":"x"}',
+    '{"method":"ping","req_id":1e400}', b"\x00\x01\x02", "\ud800".encode("utf-8", "surrogatepass"),
+]
+
+
+async def test_garbage_gets_error_frames_and_service_continues(sim: Simulator,
+                                                               ws_connect: Any) -> None:
+    async with ws_connect(sim.ws_url) as c:
+        for junk in GARBAGE:
+            await c.ws.send(junk)
+            reply = await c.recv()
+            assert reply.get("success") is False or reply.get("method") == "pong", (junk, reply)
+        await c.subscribe("book", symbol=["BTC/USD"], depth=10)
+        assert (await c.wait_for(lambda m: m.get("type") == "snapshot"))["channel"] == "book"

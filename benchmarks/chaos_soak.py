@@ -53,6 +53,7 @@ import random
 import statistics
 import sys
 import time
+import tracemalloc
 from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -119,6 +120,8 @@ class SoakConfig:
     #: Keep going past ``duration`` until every kind has been injected once (CI).
     cover_all: bool = False
     verbose: bool = False
+    #: Attribute memory growth to source files (slower; for finding what grows).
+    trace_memory: bool = False
 
 
 @dataclass
@@ -222,6 +225,14 @@ def _pct(values: list[float], q: float) -> float:
     return ordered[index]
 
 
+def _growth_by_file(before: tracemalloc.Snapshot, after: tracemalloc.Snapshot) -> list[str]:
+    """The 12 source files whose live allocations grew most between two snapshots."""
+    diffs = after.compare_to(before, "filename")
+    return [f"{d.size_diff / 2**20:+.2f} MB {d.count_diff:+} blocks "
+            f"{d.traceback[0].filename.split('site-packages/')[-1]}"
+            for d in diffs[:12]]
+
+
 def _rss_mb() -> float:
     gc.collect()
     return psutil.Process().memory_info().rss / 2**20
@@ -240,6 +251,9 @@ class Soak:
         self.mismatches: list[dict[str, Any]] = []
         self.stale: list[dict[str, Any]] = []
         self.checked_valid = 0
+        self.unconsumed_rest_errors = 0
+        self.memory_growth: list[str] = []
+        self.rss_after_first_deck: float | None = None
         self.sim: Simulator
         self.feed: Feed
         self.feed_task: asyncio.Task[None] | None = None
@@ -446,10 +460,16 @@ class Soak:
             error = rng.choice(("EService:Unavailable", "EGeneral:Internal error",
                                 "EService:Busy"))
             count = rng.randint(1, 3)
-            rec.detail = f"{method} x{count} {error} + drop private"
             rec.symptom = "rest_failure"
             faults.rest_error(method, error=error, count=count)
-            faults.drop_connections("private")
+            if method == "Balance":
+                # The feed reads REST Balance only to settle a balances sequence gap.
+                rec.detail = f"{method} x{count} {error} + balances sequence gap"
+                faults.skip_sequence("balances")
+                self._poke_account("balances")
+            else:
+                rec.detail = f"{method} x{count} {error} + drop private"
+                faults.drop_connections("private")
             rec.cleared = now()
         elif kind == "rate_limit":
             count = rng.randint(1, 3)
@@ -498,6 +518,12 @@ class Soak:
                 self.mismatches.append({"kind": rec.kind, "detail": rec.detail,
                                         "what": f"fault went unnoticed (no {rec.symptom})"})
         rec.recovered = await self.wait_converged(rec.cleared + cfg.recover_deadline)
+        # Injected REST errors nobody consumed would hit a later fault: drop them.
+        rest = self.sim.rest
+        self.unconsumed_rest_errors += sum(len(q) for q in rest.injected.values())
+        self.unconsumed_rest_errors += rest.rate_limited
+        rest.injected.clear()
+        rest.rate_limited = 0
         if rec.recovered is not None:
             rec.recovered = max(rec.recovered, rec.cleared)
             allowance = self.monitor.waited_after(rec.cleared, rec.recovered)
@@ -544,10 +570,16 @@ class Soak:
                         self.mismatches.append({"kind": "startup", "detail": "",
                                                 "what": f"never converged: {self._last_reason}"})
                     rss_start = _rss_mb()
+                    if cfg.trace_memory:
+                        tracemalloc.start(3)
+                        first = tracemalloc.take_snapshot()
                     soak_start = time.monotonic()
                     await self._schedule(soak_start)
                     soak_seconds = time.monotonic() - soak_start
                     rss_end = _rss_mb()
+                    if cfg.trace_memory:
+                        self.memory_growth = _growth_by_file(first, tracemalloc.take_snapshot())
+                        tracemalloc.stop()
                     self.check_stale()
                 finally:
                     checker.cancel()
@@ -583,6 +615,8 @@ class Soak:
             else:
                 kind = self._next_kind()
             injected.add(kind)
+            if self.rss_after_first_deck is None and len(self.records) == len(FAULT_KINDS):
+                self.rss_after_first_deck = _rss_mb()
             rec = await self.inject(kind)
             self.records.append(rec)
             await self.recover(rec)
@@ -625,7 +659,10 @@ class Soak:
             "unhandled_exceptions": exceptions,
             "valid_views_checked": self.checked_valid,
             "rss_mb": {"start": round(rss_start, 1), "end": round(rss_end, 1),
-                       "growth": round(rss_end - rss_start, 1)},
+                       "growth": round(rss_end - rss_start, 1),
+                       "after_first_deck": (None if self.rss_after_first_deck is None
+                                            else round(self.rss_after_first_deck, 1))},
+            "unconsumed_rest_errors": self.unconsumed_rest_errors,
             "reconnects": {ep: s["reconnects"] for ep, s in feed_stats.items()},
             "resyncs": feed_stats["public"]["resyncs"],
             "malformed": sum(s["malformed"] for s in feed_stats.values()),
@@ -639,6 +676,8 @@ class Soak:
         }
         result["ok"] = (result["mismatches"] == 0 and result["stale_shown_as_live"] == 0
                         and exceptions == 0)
+        if self.memory_growth:
+            result["memory_growth_by_file"] = self.memory_growth
         if self.mismatches:
             result["mismatch_samples"] = self.mismatches[:10]
         if self.stale:
@@ -673,6 +712,8 @@ def _print_human(result: dict[str, Any]) -> None:
     print(f"RSS {rss['start']} MB -> {rss['end']} MB ({rss['growth']:+} MB); reconnects "
           f"{result['reconnects']}; resyncs {result['resyncs']}; budget waits "
           f"{result['budget_waits']}")
+    for line in result.get("memory_growth_by_file", []):
+        print(f"  memory: {line}")
     for key in ("mismatch_samples", "stale_samples", "exception_samples"):
         for sample in result.get(key, []):
             print(f"  {key[:-8]}: {sample}")
@@ -692,6 +733,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true",
                         help="also print the figures as one JSON object on the last line")
     parser.add_argument("--verbose", action="store_true", help="one line per fault")
+    parser.add_argument("--trace-memory", action="store_true",
+                        help="attribute memory growth to source files (tracemalloc; slower)")
     parser.add_argument("--log-level", default="ERROR",
                         choices=("DEBUG", "INFO", "WARNING", "ERROR"),
                         help="stderr logging (default ERROR: the feed warns on every fault)")
@@ -701,7 +744,7 @@ def main(argv: list[str] | None = None) -> int:
     cfg = SoakConfig(duration=args.duration, seed=args.seed,
                      symbols=tuple(args.symbols.split(",")), depth=args.depth,
                      heartbeat_timeout=args.heartbeat_timeout, recover_deadline=args.deadline,
-                     verbose=args.verbose)
+                     verbose=args.verbose, trace_memory=args.trace_memory)
     result = asyncio.run(run_soak(cfg))
     _print_human(result)
     if args.json:

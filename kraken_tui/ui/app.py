@@ -178,7 +178,10 @@ class HelpScreen(ModalScreen[None]):
 class SymbolSwitcher(ModalScreen[str | None]):
     """Quick symbol picker: arrows/Enter or the symbol's number."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "dismiss(None)", "Close")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "dismiss(None)", "Close"),
+        *[Binding(str(n), f"pick({n - 1})", f"Symbol {n}", show=False) for n in range(1, 10)],
+    ]
 
     def __init__(self, symbols: Iterable[str], current: str) -> None:
         super().__init__()
@@ -197,10 +200,9 @@ class SymbolSwitcher(ModalScreen[str | None]):
             option_list.highlighted = self._symbols.index(self._current)
         option_list.focus()
 
-    def on_key(self, event: object) -> None:
-        key = getattr(event, "key", "")
-        if key.isdigit() and 0 < int(key) <= len(self._symbols):
-            self.dismiss(self._symbols[int(key) - 1])
+    def action_pick(self, index: int) -> None:
+        if 0 <= index < len(self._symbols):
+            self.dismiss(self._symbols[index])
 
     @on(OptionList.OptionSelected)
     def _picked(self, event: OptionList.OptionSelected) -> None:

@@ -56,7 +56,7 @@ async def test_orders_update_in_place_with_stable_rows() -> None:
         assert sorted(calls) == [("update", "filled"), ("update", "status")]
         assert [row.key.value for row in table.ordered_rows] == keys_before[:3]
         assert str(table.get_cell(first.order_id, "filled")) == "0.1"
-        assert str(table.get_cell(first.order_id, "status")) == "partial"
+        assert str(table.get_cell(first.order_id, "status")).strip() == "partial"
         assert str(table.get_cell(first.order_id, "age")) == "3h02m"
 
 
@@ -69,7 +69,7 @@ async def test_order_ages_follow_the_clock() -> None:
         table = app.query_one(OrdersTable)
         now[0] = T0 + 60
         table.tick()
-        assert str(table.get_cell(ORDERS[3].order_id, "age")) == "1m42s"
+        assert str(table.get_cell(ORDERS[3].order_id, "age")) == "1m"
 
 
 async def test_balances_update_in_place() -> None:

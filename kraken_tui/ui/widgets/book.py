@@ -173,7 +173,12 @@ class BookLadder(Widget, can_focus=False):
         max_cum = max(
             [asks[-1].cum_qty if asks else Decimal(0), bids[-1].cum_qty if bids else Decimal(0)]
         )
-        pw, qw, cw = self._col_widths(view, asks + bids)
+        qp = view.qty_precision
+        pw, qw, cw = self._col_widths(view, asks + bids, qp)
+        # Huge sizes in a narrow panel: show fewer size decimals rather than crop digits.
+        while 1 + pw + 2 + qw + 2 + cw > width and qp > 0:
+            qp -= 1
+            pw, qw, cw = self._col_widths(view, asks + bids, qp)
         bar_room = max(0, width)
         now = time.monotonic()
         animate = self.app.animation_level != "none"
@@ -184,7 +189,7 @@ class BookLadder(Widget, can_focus=False):
             flash = animate and self._flash_until.get((side, price), 0.0) > now
             return Row(
                 side,
-                (view.format_price(price), view.format_qty(qty), view.format_qty(cum)),
+                (view.format_price(price), f"{qty:.{qp}f}", f"{cum:.{qp}f}"),
                 bar,
                 flash,
                 stale,
@@ -200,10 +205,10 @@ class BookLadder(Widget, can_focus=False):
         rows.append(self._imbalance_row(asks, bids, stale))
         return rows[:height]
 
-    def _col_widths(self, view: BookView, levels: tuple) -> tuple[int, int, int]:
+    def _col_widths(self, view: BookView, levels: tuple, qp: int) -> tuple[int, int, int]:
         pw = max([len(view.format_price(lv.price)) for lv in levels] + [5])
-        qw = max([len(view.format_qty(lv.qty)) for lv in levels] + [4])
-        cw = max([len(view.format_qty(lv.cum_qty)) for lv in levels] + [5])
+        qw = max([len(f"{lv.qty:.{qp}f}") for lv in levels] + [4])
+        cw = max([len(f"{lv.cum_qty:.{qp}f}") for lv in levels] + [5])
         return pw, qw, cw
 
     def _spread_row(self, view: BookView, stale: bool) -> Row:
@@ -228,14 +233,14 @@ class BookLadder(Widget, can_focus=False):
 
     # -- painting -------------------------------------------------------------
 
-    def _note_changes(self) -> None:
-        """Start a flash on levels whose size changed since the last painted view."""
+    def _note_changes(self, visible: int) -> None:
+        """Start a flash on visible levels whose size changed since the last painted view."""
         view = self.view
         if view is None:
             return
         now = time.monotonic()
         current: dict[tuple[str, Decimal], Decimal] = {}
-        for side, levels in (("bid", view.bids), ("ask", view.asks)):
+        for side, levels in (("bid", view.bids[:visible]), ("ask", view.asks[:visible])):
             for lv in levels:
                 key = (side, lv.price)
                 current[key] = lv.qty
@@ -253,7 +258,7 @@ class BookLadder(Widget, can_focus=False):
             self._pending = False
             return
         if self._pending:
-            self._note_changes()
+            self._note_changes(self._levels_per_side(height))
         self._pending = False
         self._last_paint = time.monotonic()
         self.paints += 1

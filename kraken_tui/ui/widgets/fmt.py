@@ -19,15 +19,15 @@ def fmt_dec(value: Decimal | None, places: int | None = None) -> str:
     return f"{int(text):,}"
 
 
-def fmt_age(seconds: float | None) -> str:
-    """Compact age: 4s, 3m12s, 2h05m, 3d04h."""
+def fmt_age(seconds: float | None, short: bool = False) -> str:
+    """Compact age: 4s, 3m12s, 2h05m, 3d04h (``short``: at most 5 cells, 3m not 3m12s)."""
     if seconds is None:
         return "—"
     s = max(0, int(seconds))
     if s < 60:
         return f"{s}s"
     if s < 3600:
-        return f"{s // 60}m{s % 60:02d}s"
+        return f"{s // 60}m" if short else f"{s // 60}m{s % 60:02d}s"
     if s < 86400:
         return f"{s // 3600}h{s % 3600 // 60:02d}m"
     return f"{s // 86400}d{s % 86400 // 3600:02d}h"

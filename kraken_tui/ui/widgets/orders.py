@@ -10,15 +10,17 @@ from textual.widgets import DataTable
 from kraken_tui.kraken.models import Order
 from kraken_tui.ui.widgets.fmt import fmt_age, fmt_dec, parse_time
 
+# Fixed widths, no cell padding: one space between columns instead of two, so the
+# whole table fits the side panel without a horizontal scrollbar.
 COLUMNS = (
-    ("symbol", "Symbol"),
-    ("side", "Side"),
-    ("type", "Type"),
-    ("price", "Price"),
-    ("qty", "Qty"),
-    ("filled", "Filled"),
-    ("status", "Status"),
-    ("age", "Age"),
+    ("symbol", " Symbol", 10),
+    ("side", "Side", 5),
+    ("type", "Type", 9),
+    ("price", "Price", 10),
+    ("qty", "Qty", 11),
+    ("filled", "Filled", 11),
+    ("status", " Status", 8),
+    ("age", "Age", 6),
 )
 
 
@@ -33,28 +35,31 @@ class OrdersTable(DataTable):
     """One row per open order id; rows never reorder under the reader's eyes."""
 
     def __init__(self, clock: Callable[[], float], *, id: str | None = None) -> None:
-        super().__init__(id=id, cursor_type="row", zebra_stripes=False, show_cursor=False)
+        super().__init__(
+            id=id, cursor_type="row", zebra_stripes=False, show_cursor=False, cell_padding=0
+        )
         self._clock = clock
         self._cells: dict[str, dict[str, str | Text]] = {}
         self._opened: dict[str, float | None] = {}
         self.valid = True
 
     def on_mount(self) -> None:
-        for key, label in COLUMNS:
-            self.add_column(label, key=key)
+        for key, label, width in COLUMNS:
+            justify = "right" if key in ("price", "qty", "filled", "age") else "left"
+            self.add_column(Text(label, justify=justify), key=key, width=width)
 
     def _row_cells(self, order: Order, now: float) -> dict[str, str | Text]:
         side_style = "bold green" if order.side == "buy" else "bold red"
         opened = self._opened.setdefault(order.order_id, parse_time(order.opened_at))
         return {
-            "symbol": order.symbol,
+            "symbol": " " + order.symbol,
             "side": Text(order.side.upper(), style=side_style),
             "type": order.order_type,
             "price": _right(fmt_dec(order.limit_price) if order.limit_price is not None else "mkt"),
             "qty": _right(fmt_dec(order.order_qty)),
             "filled": _right(fmt_dec(order.cum_qty)),
-            "status": STATUS_SHORT.get(order.status, order.status.replace("_", " ")),
-            "age": _right(fmt_age(now - opened) if opened is not None else "—"),
+            "status": " " + STATUS_SHORT.get(order.status, order.status.replace("_", " ")),
+            "age": _right(fmt_age(now - opened, short=True) if opened is not None else "—"),
         }
 
     def apply(self, orders: tuple[Order, ...], valid: bool = True) -> None:
@@ -68,7 +73,7 @@ class OrdersTable(DataTable):
             cells = self._row_cells(order, now)
             old = self._cells.get(order.order_id)
             if old is None:
-                self.add_row(*(cells[k] for k, _ in COLUMNS), key=order.order_id)
+                self.add_row(*(cells[k] for k, _, _ in COLUMNS), key=order.order_id)
             else:
                 for col, value in cells.items():
                     if str(value) != str(old[col]):
@@ -85,7 +90,7 @@ class OrdersTable(DataTable):
         now = self._clock()
         for oid, cells in self._cells.items():
             opened = self._opened.get(oid)
-            age = _right(fmt_age(now - opened) if opened is not None else "—")
+            age = _right(fmt_age(now - opened, short=True) if opened is not None else "—")
             if str(age) != str(cells["age"]):
                 cells["age"] = age
                 self.update_cell(oid, "age", age)

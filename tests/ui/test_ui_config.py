@@ -141,3 +141,13 @@ def test_cli_rejects_unknown_theme(tmp_path: Path, capsys) -> None:
     args = parser.parse_args(["--theme", "no-such-theme", "--log-file", str(tmp_path / "l.log")])
     assert run_monitor(args, parser) == 2
     assert "theme: 'no-such-theme'" in capsys.readouterr().err
+
+
+def test_config_module_stays_free_of_textual() -> None:
+    """config.py is read before any screen exists (and by headless commands)."""
+    import subprocess
+    import sys
+
+    code = "import sys, kraken_tui.config; print('textual' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

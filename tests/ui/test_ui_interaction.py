@@ -281,3 +281,24 @@ async def test_a_crashed_feed_is_a_banner_and_stale_books() -> None:
         assert "FEED STOPPED" in app._banners.active["feed"][0]
         assert not app._ladders["BTC/USD"].valid
         assert app.feed_done.is_set()
+
+
+async def test_changed_levels_flash_briefly() -> None:
+    app, holder = make_app(live_script())
+    app.animation_level = "full"
+    async with app.run_test(size=(120, 34)) as pilot:
+        await settle(pilot, holder)
+        ladder = app._ladders["BTC/USD"]
+
+        def flashing() -> list:
+            return [row for row in ladder._rows if row.flash]
+
+        assert not flashing()
+        holder.feed.emit(BookUpdated("BTC/USD", True, make_view(bump=2)))
+        await wait_for(pilot, lambda: bool(flashing()), what="a flash")
+        flashed = {row.cells[0] for row in flashing()}
+        view = VIEWS["BTC/USD"]
+        # make_view(bump=...) changes the size of every third level on each side.
+        changed = {view.format_price(lv.price) for lv in (*view.bids[::3], *view.asks[::3])}
+        assert flashed and flashed <= changed
+        await wait_for(pilot, lambda: not flashing(), what="the flash to fade")

@@ -100,6 +100,9 @@ class FeedConfig:
     dead_man_switch: int | None = None
     #: 0 emits a book view on every frame; > 0 coalesces to at most one per interval.
     book_emit_interval: float = 0.0
+    #: Levels per side in emitted views: a screen shows a few dozen, and a full
+    #: depth-1000 view costs about a millisecond to build.
+    view_levels: int = 50
     stats_interval: float = 1.0
     backoff_initial: float = 1.0
     backoff_cap: float = 60.0
@@ -616,7 +619,8 @@ class Feed:
         st.valid = True
         st.reason = ""
         st.dirty = False
-        self.emit(BookUpdated(st.symbol, True, st.book.view(), st.book.checksum()))
+        view = st.book.view(self.config.view_levels)
+        self.emit(BookUpdated(st.symbol, True, view, st.book.checksum()))
 
     def _set_invalid(self, st: _BookState, reason: str) -> None:
         if not st.valid and st.reason == reason:
@@ -624,7 +628,7 @@ class Feed:
         st.valid = False
         st.reason = reason
         st.dirty = False
-        view = st.book.view() if st.book is not None else None
+        view = st.book.view(self.config.view_levels) if st.book is not None else None
         self.emit(BookUpdated(st.symbol, False, view, None, reason))
 
     def _invalidate_books(self, reason: str) -> None:

@@ -34,11 +34,13 @@ async def converged(runner: FeedRunner, sim: Simulator, symbols: tuple[str, ...]
                           f"books {symbols} equal to the simulator's truth")
 
 
-def no_valid_book_off_truth(log: EventLog, sim: Simulator, depth: int = 10) -> None:
+def no_valid_book_off_truth(log: EventLog, sim: Simulator) -> None:
     """Every view ever reported valid carried a checksum the exchange really published."""
     for event in log.of(BookUpdated):
         if event.valid:
-            assert event.checksum in sim.sent_checksums(event.symbol, depth), event
+            assert event.view is not None
+            sent = sim.sent_checksums(event.symbol, event.view.depth)
+            assert event.checksum in sent, event
 
 
 async def test_books_go_live_and_equal_truth(sim: Simulator, start_feed) -> None:
@@ -139,6 +141,7 @@ async def test_depth_change_resubscribes_at_new_depth(sim: Simulator, start_feed
     event = await runner.log.next(
         BookUpdated, lambda e: e.valid and e.view is not None and e.view.depth == 100, after=mark
     )
-    assert len(event.view.bids) == 100
+    assert len(event.view.bids) == runner.feed.config.view_levels  # a view is the top of it
+    assert len(runner.feed.book("BTC/USD").levels()[0]) == 100
     await converged(runner, sim)
-    no_valid_book_off_truth(runner.log, sim, depth=100)
+    no_valid_book_off_truth(runner.log, sim)

@@ -27,7 +27,7 @@ from kraken_tui.sim.faults import SCENARIOS, Faults
 from kraken_tui.sim.market import PAIRS, Market
 from kraken_tui.sim.rest import RestApp
 from kraken_tui.sim.threads import on_loop
-from kraken_tui.sim.wire import fmt_units, num, rfc3339_s
+from kraken_tui.sim.wire import fmt_units, rfc3339_s
 from kraken_tui.sim.ws import WsHub
 
 T = TypeVar("T")
@@ -208,23 +208,22 @@ class Simulator:
         self.hub.on_pair_status(symbol)
 
     def instrument_pair(self, symbol: str) -> dict[str, Any]:
+        """One pair as the instrument channel shows it (floats: this channel writes 1e-08)."""
         spec = self.market.specs[symbol]
+        tick = float(10 ** -spec.price_decimals)
         return {
             "symbol": spec.symbol, "base": spec.base, "quote": spec.quote,
             "status": self.market.pair_status[symbol],
-            "qty_precision": spec.qty_decimals, "qty_increment": num(1, spec.qty_decimals),
+            "qty_precision": spec.qty_decimals, "qty_increment": float(10 ** -spec.qty_decimals),
             "price_precision": spec.price_decimals, "cost_precision": spec.cost_decimals,
-            "marginable": False, "has_index": True, "cost_min": num(
-                spec.price_ticks(spec.costmin), spec.price_decimals),
-            "tick_size": num(1, spec.price_decimals), "price_increment": num(
-                1, spec.price_decimals), "qty_min": num(spec.qty_lots(spec.ordermin),
-                                                        spec.qty_decimals),
+            "marginable": False, "has_index": True, "cost_min": float(spec.costmin),
+            "tick_size": tick, "price_increment": tick, "qty_min": float(spec.ordermin),
         }
 
     def instrument_data(self) -> dict[str, Any]:
         assets = [{"id": a.id, "status": "enabled", "precision": a.precision,
                    "precision_display": a.precision_display, "borrowable": False,
-                   "collateral_value": num(1, 1), "margin_rate": num(0, 2)}
+                   "collateral_value": 1.0}
                   for a in self.market.assets.values()]
         return {"assets": assets, "pairs": [self.instrument_pair(s) for s in self.market.symbols]}
 

@@ -352,7 +352,10 @@ class SimulatorThread:
 
     def _run(self) -> None:
         asyncio.set_event_loop(self._loop)
-        self._loop.run_until_complete(self._main())
+        try:
+            self._loop.run_until_complete(self._main())
+        finally:
+            self._loop.close()  # later cross-thread calls then run directly instead of hanging
 
     async def _main(self) -> None:
         self._stopped = asyncio.Event()

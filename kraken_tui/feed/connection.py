@@ -647,13 +647,16 @@ class Feed:
         st = self._books.get(symbol)
         if st is None or st.phase in ("unsubscribing", "waiting", "failed"):
             return
-        now = self._clock()
-        if now - st.last_resync > RESYNC_QUIET_S:
-            st.backoff.reset()
-        st.last_resync = now
-        st.resyncs += 1
+        if reason == "depth_change":
+            st.backoff.reset()  # the user asked: not a fault, so neither paced nor counted
+        else:
+            now = self._clock()
+            if now - st.last_resync > RESYNC_QUIET_S:
+                st.backoff.reset()
+            st.last_resync = now
+            st.resyncs += 1
+            self.stats["public"].resyncs += 1
         st.resyncing = True
-        self.stats["public"].resyncs += 1
         self._set_invalid(st, reason)
         st.book = None
         log.warning("%s: resync #%d (%s)", symbol, st.resyncs, reason)

@@ -143,5 +143,22 @@ async def test_depth_change_resubscribes_at_new_depth(sim: Simulator, start_feed
     )
     assert len(event.view.bids) == runner.feed.config.view_levels  # a view is the top of it
     assert len(runner.feed.book("BTC/USD").levels()[0]) == 100
+    assert runner.feed.stats["public"].resyncs == 0  # asked for, not a fault
+    await converged(runner, sim)
+    no_valid_book_off_truth(runner.log, sim)
+
+
+async def test_repeated_mismatches_are_paced_by_the_backoff(sim: Simulator, start_feed) -> None:
+    runner = start_feed(config_for(sim, api_key=None, api_secret=None))
+    await converged(runner, sim)
+    for n in (1, 2, 3):
+        mark = runner.log.mark()
+        sim.faults.corrupt_next_checksum("BTC/USD")
+        started = await runner.log.next(ResyncStarted, after=mark)
+        assert started.count == n
+        await runner.log.next(ResyncDone, after=mark)
+    # The first resync goes at once; each further one within a minute waits a doubling delay.
+    assert runner.feed._books["BTC/USD"].backoff.failures == 3
+    assert runner.feed._books["BTC/USD"].backoff.nominal() == 4 * runner.feed.config.backoff_initial
     await converged(runner, sim)
     no_valid_book_off_truth(runner.log, sim)

@@ -11,14 +11,15 @@ from kraken_tui.kraken.models import Order
 from kraken_tui.ui.widgets.fmt import fmt_age, fmt_dec, parse_time
 
 # Fixed widths, no cell padding: one space between columns instead of two, so the
-# whole table fits the side panel without a horizontal scrollbar.
+# whole table fits the side panel without a horizontal scrollbar. Numbers carry
+# their own leading space so wide ones (DOGE sizes, 7-decimal prices) never touch.
 COLUMNS = (
-    ("symbol", " Symbol", 10),
+    ("symbol", " Symbol", 9),
     ("side", "Side", 5),
     ("type", "Type", 9),
-    ("price", "Price", 10),
-    ("qty", "Qty", 11),
-    ("filled", "Filled", 11),
+    ("price", "Price", 11),
+    ("qty", "Qty", 12),
+    ("filled", "Filled", 10),
     ("status", " Status", 8),
     ("age", "Age", 6),
 )
@@ -28,7 +29,7 @@ STATUS_SHORT = {"partially_filled": "partial", "pending_new": "pending"}
 
 
 def _right(text: str, style: str = "") -> Text:
-    return Text(text, style=style, justify="right")
+    return Text(" " + text, style=style, justify="right")
 
 
 class OrdersTable(DataTable):

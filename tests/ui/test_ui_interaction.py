@@ -55,9 +55,9 @@ async def test_orders_update_in_place_with_stable_rows() -> None:
         await settle(pilot, holder)
         assert sorted(calls) == [("update", "filled"), ("update", "status")]
         assert [row.key.value for row in table.ordered_rows] == keys_before[:3]
-        assert str(table.get_cell(first.order_id, "filled")) == "0.1"
+        assert str(table.get_cell(first.order_id, "filled")).strip() == "0.1"
         assert str(table.get_cell(first.order_id, "status")).strip() == "partial"
-        assert str(table.get_cell(first.order_id, "age")) == "3h02m"
+        assert str(table.get_cell(first.order_id, "age")).strip() == "3h02m"
 
 
 async def test_order_ages_follow_the_clock() -> None:
@@ -69,7 +69,7 @@ async def test_order_ages_follow_the_clock() -> None:
         table = app.query_one(OrdersTable)
         now[0] = T0 + 60
         table.tick()
-        assert str(table.get_cell(ORDERS[3].order_id, "age")) == "1m"
+        assert str(table.get_cell(ORDERS[3].order_id, "age")).strip() == "1m"
 
 
 async def test_balances_update_in_place() -> None:

@@ -497,17 +497,22 @@ class Soak:
             raise ValueError(kind)
         return rec
 
-    def _resync_allowance(self, symbol: str) -> float:
+    def _resync_allowance(self, symbol: str, waits: int) -> float:
         """Upper bound of the resubscribe pacing the feed applied (nominal, before jitter).
 
-        Read from the feed's per-book backoff (internal state; a benchmark may look).
+        Each paced resubscribe counts one failure on the book's backoff (the first one
+        is immediate), so the last ``waits`` of them belong to this fault. Read from the
+        feed's per-book backoff: internal state, which the feed does not announce.
         """
-        st = self.feed._books.get(symbol)  # internal: the feed does not announce it
-        if st is None or st.backoff.failures <= 1:
+        st = self.feed._books.get(symbol)
+        if st is None:
             return 0.0
-        probe = Backoff(initial=self.cfg.backoff_initial, cap=self.cfg.backoff_cap,
-                        failures=st.backoff.failures)
-        return probe.nominal()
+        total = 0.0
+        for failures in range(st.backoff.failures - waits + 1, st.backoff.failures + 1):
+            if failures > 1:
+                total += Backoff(initial=self.cfg.backoff_initial, cap=self.cfg.backoff_cap,
+                                 failures=failures).nominal()
+        return total
 
     async def recover(self, rec: FaultRecord) -> None:
         cfg = self.cfg
@@ -528,7 +533,9 @@ class Soak:
             rec.recovered = max(rec.recovered, rec.cleared)
             allowance = self.monitor.waited_after(rec.cleared, rec.recovered)
             if rec.resync_symbol is not None:
-                allowance += self._resync_allowance(rec.resync_symbol)
+                # A checksum resync waits once; a refused resubscribe waits once more.
+                waits = 2 if rec.kind == "reject_subscribe" else 1
+                allowance += self._resync_allowance(rec.resync_symbol, waits)
             rec.allowance = allowance
         else:
             self.mismatches.append({"kind": rec.kind, "detail": rec.detail,

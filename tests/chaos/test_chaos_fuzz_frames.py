@@ -42,7 +42,7 @@ from kraken_tui.sim import Simulator
 SYMBOLS = ("BTC/USD", "ETH/USD")
 SENTINEL_PAIR = "SYN20/USD"
 FUZZ = settings(
-    max_examples=120, deadline=None, database=None, derandomize=True,
+    max_examples=300, deadline=None, database=None, derandomize=True,
     suppress_health_check=list(HealthCheck),
 )
 
@@ -203,6 +203,7 @@ async def test_fuzzed_public_frames_never_break_the_feed_or_the_books(
         on_loop(loop, one(frame))
 
     await run_examples(fuzz)
+    assert prober.n >= 250  # that many frames really crossed the socket
     assert malformed_sent > 0
     assert any("malformed frame" in r.getMessage() for r in caplog.records)
     await converge_all(runner, chaos_sim)
@@ -221,12 +222,13 @@ async def test_fuzzed_book_garbage_for_subscribed_symbols_resyncs_never_lies(
         await prober.send(text)
         await valid_books_true(runner, chaos_sim)
 
-    @settings(FUZZ, max_examples=80)
+    @settings(FUZZ, max_examples=200)
     @given(frame=garbage_book(SYMBOLS))
     def fuzz(frame: str) -> None:
         on_loop(loop, one(frame))
 
     await run_examples(fuzz)
+    assert prober.n >= 150
     assert runner.feed.stats["public"].resyncs > 0
     await converge_all(runner, chaos_sim)
     assert stale_views(runner.log, chaos_sim) == []
@@ -273,12 +275,13 @@ async def test_fuzzed_private_frames_keep_orders_and_balances_running(
     await runner.log.wait(lambda: stats.frames > 2 and runner.feed.balances.balances(), 15,
                           "private snapshots")
 
-    @settings(FUZZ, max_examples=60)
+    @settings(FUZZ, max_examples=150)
     @given(frame=private_frame)
     def fuzz(frame: str) -> None:
         on_loop(loop, prober.send(frame, "private"))
 
     await run_examples(fuzz)
+    assert prober.n >= 100
     assert stats.malformed > 0
     # Whatever the garbage did, a fresh connection (snapshots + REST cross-check) is the truth.
     chaos_sim.place_order("BTC/USD", "buy", "0.1", "30000.0")

@@ -37,7 +37,7 @@ the *allowance*; ``overhead = TTR - allowance`` is what the bar
 "TTR p95 <= backoff + 2 s" checks.
 
     python benchmarks/chaos_soak.py --duration 300 --seed 1 [--json]
-    python benchmarks/chaos_soak.py --duration 1800 --seed 1 --json   # the 30-minute soak
+    python benchmarks/chaos_soak.py --duration 1800 --seed 1 --gap 3,6 --json  # 30 minutes
 
 Exit status 1 when mismatches, stale-shown-as-live or unhandled exceptions are not 0.
 """
@@ -737,6 +737,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--heartbeat-timeout", type=float, default=2.0)
     parser.add_argument("--deadline", type=float, default=30.0,
                         help="seconds after a fault clears before it counts as a mismatch")
+    parser.add_argument("--gap", default="0.2,1.5", metavar="MIN,MAX",
+                        help="seconds between a recovery and the next fault (default 0.2,1.5;"
+                        " use 3,6 for 30 minutes: every fault costs about one reconnect and"
+                        " the feed allows 120 connection attempts per 10 minutes)")
     parser.add_argument("--json", action="store_true",
                         help="also print the figures as one JSON object on the last line")
     parser.add_argument("--verbose", action="store_true", help="one line per fault")
@@ -751,7 +755,8 @@ def main(argv: list[str] | None = None) -> int:
     cfg = SoakConfig(duration=args.duration, seed=args.seed,
                      symbols=tuple(args.symbols.split(",")), depth=args.depth,
                      heartbeat_timeout=args.heartbeat_timeout, recover_deadline=args.deadline,
-                     verbose=args.verbose, trace_memory=args.trace_memory)
+                     verbose=args.verbose, trace_memory=args.trace_memory,
+                     gap=(float(args.gap.split(",")[0]), float(args.gap.split(",")[1])))
     result = asyncio.run(run_soak(cfg))
     _print_human(result)
     if args.json:

@@ -70,6 +70,11 @@ from kraken_tui.kraken.orders import OpenOrders, orders_from_rest
 
 log = logging.getLogger(__name__)
 
+#: websockets logs every frame at DEBUG, and private subscribe frames carry the token.
+#: Its logger for our sockets is pinned at INFO so no log level can ever print one.
+_wire_log = logging.getLogger("kraken_tui.feed.wire")
+_wire_log.setLevel(logging.INFO)
+
 KRAKEN_WS_URL = "wss://ws.kraken.com/v2"
 KRAKEN_WS_AUTH_URL = "wss://ws-auth.kraken.com/v2"
 KRAKEN_REST_URL = "https://api.kraken.com"
@@ -354,6 +359,7 @@ class Feed:
                     ping_interval=None,  # liveness is our heartbeat deadline + app pings
                     close_timeout=1,
                     max_size=2**24,
+                    logger=_wire_log,
                 ) as ws:
                     self.emit(ConnectionChanged(endpoint, "connected", attempt))
                     stats.last_rx = self._clock()

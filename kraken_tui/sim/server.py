@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import random
 import secrets
 import socket
@@ -32,6 +33,12 @@ from kraken_tui.sim.ws import WsHub
 
 T = TypeVar("T")
 SYSTEM_STATUSES = ("online", "maintenance", "cancel_only", "post_only")
+
+
+#: websockets logs every frame at DEBUG, and private subscribe frames carry tokens:
+#: the simulator's server logger is pinned at INFO so no log level prints one.
+_WIRE_LOG = logging.getLogger("kraken_tui.sim.wire")
+_WIRE_LOG.setLevel(logging.INFO)
 
 
 @dataclass(slots=True)
@@ -101,7 +108,8 @@ class Simulator:
         self.loop_thread = threading.get_ident()
         ws_port, auth_port, rest_port = self._ports
         common: dict[str, Any] = dict(process_request=self.hub.process_request,
-                                      ping_interval=None, max_size=2**20, compression=None)
+                                      ping_interval=None, max_size=2**20, compression=None,
+                                      logger=_WIRE_LOG)
         public = await serve(self.hub.handle_public, self.host, ws_port, **common)
         private = await serve(self.hub.handle_private, self.host, auth_port, **common)
         self._servers = [public, private]

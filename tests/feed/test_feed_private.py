@@ -172,3 +172,22 @@ async def test_refused_private_subscribe_restarts_the_connection(
     refused = await runner.log.next(FeedError, lambda e: e.endpoint == "private")
     assert "refused" in refused.error
     await converged(runner, timeout=15)
+
+
+async def test_token_never_reaches_the_logs_even_at_debug(
+    sim: Simulator, start_feed, caplog, monkeypatch
+) -> None:
+    """websockets logs frames at DEBUG (cut at 75 chars unless told otherwise): never ours."""
+    import logging
+
+    from websockets.frames import Frame
+
+    monkeypatch.setattr(Frame, "MAX_LOG_SIZE", 1_000_000)
+    caplog.set_level(logging.DEBUG)
+    runner = start(sim, start_feed)
+    await converged(runner)
+    tokens = list(sim.tokens)
+    assert tokens, "the simulator issued a token"
+    text = caplog.text
+    assert all(token not in text for token in tokens)
+    assert sim.api_secret not in text

@@ -274,10 +274,7 @@ class Feed:
         if private:
             self.emit(ModeChanged(private=True))
         else:
-            note = (
-                "No API keys: public data only. Set KRAKEN_API_KEY and KRAKEN_API_SECRET "
-                "(or api_key/api_secret in the config file) to see orders and balances."
-            )
+            note = "no API keys" if not cfg.has_credentials else "private channels not requested"
             self.emit(ModeChanged(private=False, note=note))
         self._spawn(self._public_loop(), "public")
         if private:

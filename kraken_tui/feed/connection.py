@@ -367,6 +367,10 @@ class Feed:
                 reason = f"connect failed: {type(exc).__name__}: {exc}"
             except ConnectionClosed as exc:
                 reason = _closed_reason(exc)
+            except Exception as exc:  # a bug of ours: log it, then rebuild from fresh snapshots
+                log.exception("%s: internal error; reconnecting", endpoint)
+                reason = f"internal error: {type(exc).__name__}"
+                self.emit(FeedError(endpoint, "internal error", f"{type(exc).__name__}: {exc}"))
             finally:
                 self._on_disconnect(endpoint, reason or "disconnected")
             if self.stopping:
@@ -459,13 +463,20 @@ class Feed:
             state.resyncing = False
         self._public_result = result
         await ws.send(subscribe_request("instrument", req_id=next(self._req_ids)))
-        stats = self.stats["public"]
+        await self._read(ws, "public")
+
+    async def _read(self, ws: ClientConnection, endpoint: Endpoint) -> None:
+        """Decode and route every frame until the socket closes (the hot loop)."""
+        stats = self.stats[endpoint]
         clock = self._clock
-        on_frame = self._on_public_frame
+        handlers = self._frame_handlers(endpoint)
         async for raw in ws:
             stats.frames += 1
             stats.last_rx = clock()
-            on_frame(raw)
+            frame = decode_frame(raw)
+            handler = handlers.get(type(frame))
+            if handler is not None:
+                handler(frame)
 
     def _subscribe_books(self, symbols: list[str]) -> None:
         ws = self._public_ws
@@ -482,24 +493,36 @@ class Feed:
         task = asyncio.ensure_future(ws.send(text))
         task.add_done_callback(_ignore_closed)
 
-    def _on_public_frame(self, raw: str | bytes) -> None:
-        frame = decode_frame(raw)
-        kind = type(frame)
-        if kind is BookFrame:
-            for data in frame.books:  # type: ignore[union-attr]
-                self._on_book(data, frame.is_snapshot)  # type: ignore[union-attr]
-        elif kind is HeartbeatFrame:
-            self.stats["public"].last_heartbeat = self.stats["public"].last_rx
-        elif kind is MethodResponse:
-            self._on_public_response(frame)  # type: ignore[arg-type]
-        elif kind is StatusFrame:
-            self._on_status(frame)  # type: ignore[arg-type]
-        elif kind is InstrumentFrame:
-            self._on_instrument(frame)  # type: ignore[arg-type]
-        elif kind is PongFrame:
-            self._on_pong(frame)  # type: ignore[arg-type]
-        elif kind is FrameError:
-            self._on_malformed("public", frame)  # type: ignore[arg-type]
+    def _frame_handlers(self, endpoint: Endpoint) -> dict[type, Callable[[Any], None]]:
+        """Which method takes each decoded frame type on ``endpoint`` (others are ignored)."""
+        stats = self.stats[endpoint]
+
+        def heartbeat(_: HeartbeatFrame) -> None:
+            stats.last_heartbeat = stats.last_rx
+
+        common: dict[type, Callable[[Any], None]] = {
+            HeartbeatFrame: heartbeat,
+            StatusFrame: self._on_status,
+            PongFrame: self._on_pong,
+            FrameError: lambda frame: self._on_malformed(endpoint, frame),
+        }
+        if endpoint == "public":
+            return {
+                BookFrame: self._on_book_frame,
+                MethodResponse: self._on_public_response,
+                InstrumentFrame: self._on_instrument,
+                **common,
+            }
+        return {
+            ExecutionsFrame: self._on_executions,
+            BalancesFrame: self._on_balances,
+            MethodResponse: self._on_private_response,
+            **common,
+        }
+
+    def _on_book_frame(self, frame: BookFrame) -> None:
+        for data in frame.books:
+            self._on_book(data, frame.is_snapshot)
 
     def _on_malformed(self, endpoint: Endpoint, frame: FrameError) -> None:
         stats = self.stats[endpoint]
@@ -720,29 +743,7 @@ class Feed:
                                         snap_trades=False, req_id=next(self._req_ids)))
         await ws.send(subscribe_request("balances", token=token, req_id=next(self._req_ids)))
         del token
-        clock = self._clock
-        async for raw in ws:
-            stats.frames += 1
-            stats.last_rx = clock()
-            self._on_private_frame(raw)
-
-    def _on_private_frame(self, raw: str | bytes) -> None:
-        frame = decode_frame(raw)
-        kind = type(frame)
-        if kind is ExecutionsFrame:
-            self._on_executions(frame)  # type: ignore[arg-type]
-        elif kind is BalancesFrame:
-            self._on_balances(frame)  # type: ignore[arg-type]
-        elif kind is HeartbeatFrame:
-            self.stats["private"].last_heartbeat = self.stats["private"].last_rx
-        elif kind is PongFrame:
-            self._on_pong(frame)  # type: ignore[arg-type]
-        elif kind is StatusFrame:
-            self._on_status(frame)  # type: ignore[arg-type]
-        elif kind is MethodResponse:
-            self._on_private_response(frame)  # type: ignore[arg-type]
-        elif kind is FrameError:
-            self._on_malformed("private", frame)  # type: ignore[arg-type]
+        await self._read(ws, "private")
 
     def _on_private_response(self, resp: MethodResponse) -> None:
         if resp.success:

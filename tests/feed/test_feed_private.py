@@ -191,3 +191,26 @@ async def test_token_never_reaches_the_logs_even_at_debug(
     text = caplog.text
     assert all(token not in text for token in tokens)
     assert sim.api_secret not in text
+
+
+async def test_a_bug_in_frame_handling_reconnects_instead_of_killing_the_loop(
+    sim: Simulator, start_feed
+) -> None:
+    order = sim.place_order("BTC/USD", "buy", "0.5", "30000.0")
+    runner = start(sim, start_feed)
+    await converged(runner)
+    feed = runner.feed
+    healthy = feed.balances
+
+    class Exploding(type(healthy)):  # type: ignore[misc]
+        def apply(self, frame: object) -> list:  # type: ignore[override]
+            feed.balances = healthy
+            raise RuntimeError("boom")
+
+    feed.balances = Exploding()
+    mark = runner.log.mark()
+    sim.fill_order(order, "0.1")
+    crash = await runner.log.next(FeedError, lambda e: e.error == "internal error", after=mark)
+    assert "boom" in crash.detail
+    await runner.log.next(OrdersUpdated, lambda e: not e.valid, after=mark)
+    await converged(runner, timeout=15)

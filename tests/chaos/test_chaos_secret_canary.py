@@ -11,10 +11,10 @@ party libraries included), stdout/stderr, tracebacks, every event (``repr`` and
 searched for the secret, the API key, and every token the simulator issued to the
 account, whole or as any 16-character piece.
 
-Known and accepted: at DEBUG, the websockets library logs an excerpt of each frame
-(head and tail, ~75 characters), which shows the last 9 characters of a token in the
-private subscribe request; a 16-character window does not flag that. The app and the
-events command keep websockets at WARNING, so nothing of a token reaches their output.
+History: at DEBUG the websockets library logged an excerpt of every frame (head and
+tail, ~75 characters), which showed the last 9 characters of a token in the private
+subscribe request. The feed now pins websockets' frame loggers at INFO (c70b96d), so
+no root log level brings them back; the 16-character window is what this test checks.
 """
 
 from __future__ import annotations

@@ -73,6 +73,9 @@ class FeedLike(Protocol):
 
 FeedFactory = Callable[[Config, Sink], FeedLike]
 
+#: Seconds between book views from the feed: the ladder's 20 fps repaint cap.
+BOOK_REPAINT_INTERVAL = 0.05
+
 
 def real_feed_factory(config: Config, sink: Sink) -> FeedLike:
     """Build the real websocket feed from the app's settings."""
@@ -88,6 +91,9 @@ def real_feed_factory(config: Config, sink: Sink) -> FeedLike:
         api_secret=config.api_secret,
         heartbeat_timeout=config.heartbeat_timeout,
         dead_man_switch=config.dead_man_switch,
+        # The ladder repaints at most 20 times a second, so a view per frame would be
+        # built only to be dropped: at burst rates that alone capped the feed at ~4k fps.
+        book_emit_interval=BOOK_REPAINT_INTERVAL,
     )
     return Feed(feed_config, sink)
 

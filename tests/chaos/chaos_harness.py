@@ -6,19 +6,17 @@ A uniquely named module (tests/chaos has no ``__init__.py``; pytest puts the dir
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import importlib.util
 import sys
-from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from types import ModuleType
 from typing import Any, TypeVar
 
-from kraken_tui.feed.connection import Feed, FeedConfig
+from kraken_tui.feed.connection import FeedConfig
 from kraken_tui.feed.events import BookUpdated, FeedEvent
 from kraken_tui.sim import Simulator
+from tests.harness import EventLog, FeedRunner
 
 ROOT = Path(__file__).resolve().parents[2]
 E = TypeVar("E", bound=FeedEvent)
@@ -36,61 +34,8 @@ def load_benchmark(name: str) -> ModuleType:
     return module
 
 
-class ChaosLog:
-    """Feed events plus a ``wait`` that resolves on a condition or fails after a timeout."""
-
-    def __init__(self) -> None:
-        self.events: list[FeedEvent] = []
-        self._changed = asyncio.Event()
-
-    def __call__(self, event: FeedEvent) -> None:
-        self.events.append(event)
-        self._changed.set()
-
-    def of(self, kind: type[E]) -> list[E]:
-        return [e for e in self.events if isinstance(e, kind)]
-
-    def mark(self) -> int:
-        return len(self.events)
-
-    async def wait(self, condition: Callable[[], Any], timeout: float = 10.0,
-                   what: str = "condition") -> Any:
-        async def poll() -> Any:
-            while True:
-                result = condition()
-                if result:
-                    return result
-                self._changed.clear()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._changed.wait(), 0.05)
-
-        try:
-            return await asyncio.wait_for(poll(), timeout)
-        except TimeoutError:
-            tail = "\n".join(repr(e)[:200] for e in self.events[-15:])
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}; last events:"
-                                 f"\n{tail}") from None
-
-    async def next(self, kind: type[E], where: Callable[[E], bool] = lambda e: True, *,
-                   after: int = 0, timeout: float = 10.0) -> E:
-        def find() -> E | None:
-            for e in self.events[after:]:
-                if isinstance(e, kind) and where(e):
-                    return e
-            return None
-
-        return await self.wait(find, timeout, f"{kind.__name__} after #{after}")
-
-
-class ChaosRunner:
-    def __init__(self, feed: Feed, log: ChaosLog) -> None:
-        self.feed = feed
-        self.log = log
-        self.task: asyncio.Task[None] = asyncio.create_task(feed.run())
-
-    async def stop(self) -> None:
-        self.feed.stop()
-        await asyncio.wait_for(self.task, 10)
+ChaosLog = EventLog
+ChaosRunner = FeedRunner
 
 
 def chaos_config(sim: Simulator, **overrides: Any) -> FeedConfig:

@@ -13,7 +13,8 @@ from kraken_tui.feed.events import (
     Reconciled,
 )
 from kraken_tui.sim import Simulator
-from tests.feed.conftest import FeedRunner, config_for
+from tests.feed.conftest import config_for
+from tests.harness import FeedRunner
 
 
 def orders_match(runner: FeedRunner, sim: Simulator) -> bool:

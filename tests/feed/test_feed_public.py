@@ -12,7 +12,8 @@ from kraken_tui.feed.events import (
     SystemStatusChanged,
 )
 from kraken_tui.sim import Simulator
-from tests.feed.conftest import EventLog, FeedRunner, config_for
+from tests.feed.conftest import config_for
+from tests.harness import EventLog, FeedRunner
 
 
 def _norm(levels: tuple[list, list]) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
@@ -73,7 +74,7 @@ async def test_silent_stall_hits_heartbeat_deadline(sim: Simulator, start_feed) 
     mark = runner.log.mark()
     sim.faults.stall(30.0, endpoint="public")
     timeout = await runner.log.next(HeartbeatTimeout, after=mark)
-    assert timeout.silence > 1.0
+    assert timeout.silence >= 1.0  # past the deadline (rounded to ms)
     stale = await runner.log.next(BookUpdated, lambda e: not e.valid, after=mark)
     assert stale.reason == "heartbeat_timeout"
     await runner.log.next(BookUpdated, lambda e: e.valid, after=mark, timeout=15)

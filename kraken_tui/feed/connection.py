@@ -71,9 +71,9 @@ from kraken_tui.kraken.orders import OpenOrders, orders_from_rest
 log = logging.getLogger(__name__)
 
 #: websockets logs every frame at DEBUG, and private subscribe frames carry the token.
-#: Its logger for our sockets is pinned at INFO so no log level can ever print one.
+#: Its logger for our sockets is pinned at WARNING so no log level can ever print one.
 _wire_log = logging.getLogger("kraken_tui.feed.wire")
-_wire_log.setLevel(logging.INFO)
+_wire_log.setLevel(logging.WARNING)
 
 KRAKEN_WS_URL = "wss://ws.kraken.com/v2"
 KRAKEN_WS_AUTH_URL = "wss://ws-auth.kraken.com/v2"

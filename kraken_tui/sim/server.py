@@ -36,9 +36,9 @@ SYSTEM_STATUSES = ("online", "maintenance", "cancel_only", "post_only")
 
 
 #: websockets logs every frame at DEBUG, and private subscribe frames carry tokens:
-#: the simulator's server logger is pinned at INFO so no log level prints one.
+#: the simulator's server logger is pinned at WARNING so no log level prints one.
 _WIRE_LOG = logging.getLogger("kraken_tui.sim.wire")
-_WIRE_LOG.setLevel(logging.INFO)
+_WIRE_LOG.setLevel(logging.WARNING)
 
 
 @dataclass(slots=True)

@@ -81,6 +81,8 @@ class BookLadder(Widget, can_focus=False):
         self._widths: tuple[int, ...] = (5, 4, 5)
         self._prev_qty: dict[tuple[str, Decimal], Decimal] = {}
         self._flash_until: dict[tuple[str, Decimal], float] = {}
+        # Component styles resolved once per paint, not per row: resolving walks the CSS.
+        self._styles: dict[tuple[str, bool], Style] = {}
         self.paints = 0  # how many times rows were recomputed (tests, diagnostics)
 
     # -- inputs ---------------------------------------------------------------
@@ -260,7 +262,8 @@ class BookLadder(Widget, can_focus=False):
         if self._pending:
             self._note_changes(self._levels_per_side(height))
         self._pending = False
-        self._last_paint = time.monotonic()
+        self._last_paint = started = time.monotonic()
+        self._styles.clear()
         self.paints += 1
         rows = self._compute_rows(width, height)
         rows += [Row("empty")] * (height - len(rows))
@@ -279,6 +282,10 @@ class BookLadder(Widget, can_focus=False):
                     self._strips[y] = self._render_row(row, width)
                     self.refresh(Region(0, y, width, 1))
             self._rows = rows
+        # Flashes over before these rows were computed are drawn plain now: drop them, or
+        # the flash timer would re-fire every 20 ms until the next view prunes them.
+        if any(t <= started for t in self._flash_until.values()):
+            self._flash_until = {k: t for k, t in self._flash_until.items() if t > started}
         self._arm_flash_timer()
 
     def _arm_flash_timer(self) -> None:
@@ -302,12 +309,19 @@ class BookLadder(Widget, can_focus=False):
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         return container.height
 
-    def _style(self, name: str) -> Style:
+    def _style(self, name: str, partial: bool = False) -> Style:
         """Resolved against the widget's background, so translucent bar colours blend."""
-        return self.get_component_rich_style(name)
+        style = self._styles.get((name, partial))
+        if style is None:
+            if name:
+                style = self.get_component_rich_style(name, partial=partial)
+            else:
+                style = self.rich_style
+            self._styles[(name, partial)] = style
+        return style
 
     def _render_row(self, row: Row, width: int) -> Strip:
-        base = self.rich_style
+        base = self._style("")  # the widget's own rich_style
         stale_style = self._style("book--stale")
         if row.kind == "empty":
             return Strip.blank(width, base)
@@ -330,7 +344,7 @@ class BookLadder(Widget, can_focus=False):
         text_style = base + (stale_style if row.stale else self._style(f"book--{side}"))
         bar_style = self._style(f"book--{side}-bar")
         price, qty, cum = row.cells
-        flash_style = self.get_component_rich_style("book--flash", partial=True)
+        flash_style = self._style("book--flash", partial=True)
         pw, qw, cw = self._widths
         cells = [
             (" " + price.rjust(pw) + "  ", text_style),

@@ -56,7 +56,7 @@ import time
 import tracemalloc
 from collections import Counter, deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -184,11 +184,14 @@ class Monitor:
         self.seq += 1
         now = self.clock()
         self.kinds[event.kind] += 1
-        self.recent.append((self.seq, now, event))
+        kept = event
         if isinstance(event, BookUpdated):
             if event.valid:
                 depth = event.view.depth if event.view is not None else -1
                 self.pending_valid.append((event.symbol, depth, event.checksum or -1))
+            # Keep the event, not its view: 400 retained views are ~6 MB of Decimals,
+            # which would read as feed memory growth in the RSS figure.
+            kept = replace(event, view=None)
         elif isinstance(event, OrdersUpdated):
             self.orders_valid = event.valid
         elif isinstance(event, BalancesUpdated):
@@ -197,6 +200,7 @@ class Monitor:
             self.system = event.system
         elif isinstance(event, ConnectionChanged) and event.state == "backoff":
             self.backoffs.append((now, event.endpoint, event.delay or 0.0, event.reason))
+        self.recent.append((self.seq, now, kept))
         self.changed.set()
 
     def since(self, mark: int) -> list[FeedEvent]:

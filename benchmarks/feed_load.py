@@ -66,6 +66,30 @@ SYMBOLS = tuple(f"SYN{i:02d}/USD" for i in range(1, 21))
 # ---------------------------------------------------------------------- the simulator child
 
 
+def start_pipe_reader(
+    conn: Connection, loop: asyncio.AbstractEventLoop, handle: Callable[[Any], None],
+    done: asyncio.Event,
+) -> None:
+    """Hand each command from the parent's pipe to ``handle`` on the child's loop.
+
+    A thread, because ``Connection.recv`` blocks; it ends on "quit" or when the parent
+    goes away (EOF), which also sets ``done``.
+    """
+
+    def reader() -> None:
+        while True:
+            try:
+                msg = conn.recv()
+            except EOFError:
+                loop.call_soon_threadsafe(done.set)
+                return
+            loop.call_soon_threadsafe(handle, msg)
+            if msg[0] == "quit":
+                return
+
+    threading.Thread(target=reader, daemon=True).start()
+
+
 def _sim_child(conn: Connection, seed: int) -> None:
     """Child process: a Simulator, steered over ``conn`` (burst, stop, stats, quit)."""
     asyncio.run(_sim_main(conn, seed))
@@ -105,18 +129,7 @@ async def _sim_main(conn: Connection, seed: int) -> None:
                 conn.send("bye")
                 done.set()
 
-        def reader() -> None:
-            while True:
-                try:
-                    msg = conn.recv()
-                except EOFError:
-                    loop.call_soon_threadsafe(done.set)
-                    return
-                loop.call_soon_threadsafe(handle, msg)
-                if msg[0] == "quit":
-                    return
-
-        threading.Thread(target=reader, daemon=True).start()
+        start_pipe_reader(conn, loop, handle, done)
         await done.wait()
 
 
@@ -255,21 +268,10 @@ async def _replay_main(conn: Connection, seed: int, depth: int) -> None:
             conn.send("bye")
             done.set()
 
-    def reader() -> None:
-        while True:
-            try:
-                msg = conn.recv()
-            except EOFError:
-                loop.call_soon_threadsafe(done.set)
-                return
-            loop.call_soon_threadsafe(handle, msg)
-            if msg[0] == "quit":
-                return
-
     async with serve(handler, "127.0.0.1", 0, compression=None, max_size=2**24) as server:
         port = next(iter(server.sockets)).getsockname()[1]
         conn.send({"ws_url": f"ws://127.0.0.1:{port}/v2", "pid": mp.current_process().pid})
-        threading.Thread(target=reader, daemon=True).start()
+        start_pipe_reader(conn, loop, handle, done)
         await done.wait()
 
 

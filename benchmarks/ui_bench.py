@@ -95,7 +95,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import psutil  # noqa: E402
-from feed_load import SimProcess, _pct  # noqa: E402
+from feed_load import SimProcess, _pct, start_pipe_reader  # noqa: E402
 
 COLS, ROWS = 120, 34
 PART1_SYMBOLS = ("BTC/USD", "ETH/USD", "DOGE/USD")
@@ -184,18 +184,7 @@ async def _sim_main(conn: Connection, seed: int, ups: float, order_flow: bool) -
                 conn.send("bye")
                 done.set()
 
-        def reader() -> None:
-            while True:
-                try:
-                    msg = conn.recv()
-                except EOFError:
-                    loop.call_soon_threadsafe(done.set)
-                    return
-                loop.call_soon_threadsafe(handle, msg)
-                if msg[0] == "quit":
-                    return
-
-        threading.Thread(target=reader, daemon=True).start()
+        start_pipe_reader(conn, loop, handle, done)
         await done.wait()
 
 

@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 from kraken_tui.kraken.instruments import normalize_asset
 from kraken_tui.kraken.models import Balance, SequenceGap
-from kraken_tui.kraken.orders import _BadReport, _decimal, apply_sequence
+from kraken_tui.kraken.numbers import NotANumber, exact_decimal
+from kraken_tui.kraken.orders import _BadReport, apply_sequence
 
 if TYPE_CHECKING:
     from kraken_tui.kraken.frames import BalancesFrame
@@ -60,14 +61,14 @@ class Balances:
                     self._apply_snapshot_entry(entry)
                 else:
                     self._apply_ledger_entry(entry)
-            except _BadReport:
+            except (_BadReport, NotANumber):
                 self.ignored_entries += 1
         self._sorted = None
         return gaps
 
     def _apply_snapshot_entry(self, entry: dict[str, Any]) -> None:
         asset = entry.get("asset")
-        total = _decimal(entry.get("balance"))
+        total = exact_decimal(entry.get("balance"))
         if type(asset) is not str or total is None:
             raise _BadReport("snapshot entry without asset/balance")
         wallets: _Wallets = {}
@@ -78,7 +79,7 @@ class Balances:
             if type(wallet) is not dict:
                 raise _BadReport("wallet is not an object")
             kind, wallet_id = wallet.get("type"), wallet.get("id")
-            amount = _decimal(wallet.get("balance"))
+            amount = exact_decimal(wallet.get("balance"))
             if type(kind) is not str or type(wallet_id) is not str or amount is None:
                 raise _BadReport("wallet without type/id/balance")
             wallets[(kind, wallet_id)] = amount
@@ -87,7 +88,7 @@ class Balances:
 
     def _apply_ledger_entry(self, entry: dict[str, Any]) -> None:
         asset = entry.get("asset")
-        total = _decimal(entry.get("balance"))
+        total = exact_decimal(entry.get("balance"))
         if type(asset) is not str or total is None:
             raise _BadReport("ledger entry without asset/balance")
         kind, wallet_id = entry.get("wallet_type"), entry.get("wallet_id")
@@ -113,8 +114,8 @@ class Balances:
             if type(rest_name) is not str:
                 continue
             try:
-                amount = _decimal(value)
-            except _BadReport:
+                amount = exact_decimal(value)
+            except (_BadReport, NotANumber):
                 self.ignored_entries += 1
                 continue
             if amount is None:

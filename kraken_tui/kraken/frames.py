@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 import msgspec
 
 from kraken_tui.kraken.instruments import PairInfo
+from kraken_tui.kraken.numbers import NotANumber, exact_decimal
 
 __all__ = [
     "BalancesFrame",
@@ -396,18 +397,10 @@ def _heartbeat_frame(obj: dict[str, Any]) -> HeartbeatFrame:
 
 
 def _decimal_field(value: Any, name: str) -> Decimal | None:
-    if value is None:
-        return None
-    if type(value) is int:
-        return Decimal(value)
-    if type(value) is str:
-        try:
-            number = Decimal(value)
-        except InvalidOperation:
-            raise _Malformed(f"{name} is not a number: {value!r}") from None
-        if number.is_finite():
-            return number
-    raise _Malformed(f"{name} is not a finite number")
+    try:
+        return exact_decimal(value)
+    except NotANumber as exc:
+        raise _Malformed(f"{name}: {exc}") from None
 
 
 def _precision(value: Any, name: str) -> int:

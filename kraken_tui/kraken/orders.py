@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from kraken_tui.kraken.instruments import InstrumentTable
 from kraken_tui.kraken.models import Order, SequenceGap
+from kraken_tui.kraken.numbers import NotANumber, exact_decimal
 
 if TYPE_CHECKING:
     from kraken_tui.kraken.frames import ExecutionsFrame
@@ -32,26 +33,8 @@ class _BadReport(Exception):
     pass
 
 
-def _decimal(value: Any) -> Decimal | None:
-    """Exact Decimal from token text (or int); None when absent; _BadReport when not a number."""
-    if value is None:
-        return None
-    if type(value) is int:
-        return Decimal(value)
-    if type(value) is str:
-        try:
-            number = Decimal(value)
-        except InvalidOperation:
-            raise _BadReport(f"not a number: {value[:30]!r}") from None
-        if number.is_finite():
-            return number
-    if type(value) is float:  # a caller that decoded with plain json: go via repr text
-        return _decimal(repr(value))
-    raise _BadReport(f"not a finite number: {value!r}")
-
-
 def _quantity(value: Any) -> Decimal | None:
-    number = _decimal(value)
+    number = exact_decimal(value)
     if number is not None and number < 0:
         raise _BadReport("negative quantity")
     return number
@@ -116,7 +99,7 @@ class OpenOrders:
                 continue
             try:
                 self._apply_report(report)
-            except _BadReport:
+            except (_BadReport, NotANumber):
                 self.ignored_reports += 1
         self._sorted = None
         return gaps
@@ -133,13 +116,13 @@ class OpenOrders:
         existing = self._orders.get(order_id)
         timestamp = _text(report.get("timestamp"))
         order_qty = _quantity(report.get("order_qty"))
-        limit_price = _decimal(report.get("limit_price"))
+        limit_price = exact_decimal(report.get("limit_price"))
         cum_qty = _quantity(report.get("cum_qty"))
-        avg_price = _decimal(report.get("avg_price"))
+        avg_price = exact_decimal(report.get("avg_price"))
         if exec_type == "trade" and cum_qty is None:
             # No running totals in this report: accumulate from the fill itself.
             last_qty = _quantity(report.get("last_qty"))
-            last_price = _decimal(report.get("last_price"))
+            last_price = exact_decimal(report.get("last_price"))
             if last_qty is not None and existing is not None:
                 cum_qty = existing.cum_qty + last_qty
                 if last_price is not None and cum_qty > 0:
@@ -229,7 +212,7 @@ def orders_from_rest(
             continue
         try:
             orders.append(_rest_order(txid, raw, instruments))
-        except _BadReport:
+        except (_BadReport, NotANumber):
             continue
     orders.sort(key=lambda o: (o.opened_at or "", o.order_id))
     return orders
@@ -246,8 +229,8 @@ def _rest_order(txid: str, raw: dict[str, Any], instruments: InstrumentTable | N
     table = instruments if instruments is not None else InstrumentTable()
     symbol = table.symbol_for_rest_pair(pair) or pair
     cum_qty = _quantity(raw.get("vol_exec")) or _ZERO
-    limit_price = _decimal(descr.get("price"))
-    avg_price = _decimal(raw.get("price"))
+    limit_price = exact_decimal(descr.get("price"))
+    avg_price = exact_decimal(raw.get("price"))
     rest_status = _text(raw.get("status")) or "open"
     status = _REST_STATUS.get(rest_status, rest_status)
     if status == "new" and cum_qty > 0:

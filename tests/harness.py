@@ -11,7 +11,7 @@ import contextlib
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from kraken_tui.feed.connection import Feed
+from kraken_tui.feed.connection import Feed, FeedConfig
 from kraken_tui.feed.events import BookUpdated, FeedEvent
 
 E = TypeVar("E", bound=FeedEvent)
@@ -86,3 +86,21 @@ class FeedRunner:
     async def stop(self) -> None:
         self.feed.stop()
         await asyncio.wait_for(self.task, 10)
+
+
+class FeedStarter:
+    """Starts feeds for one test and stops every one still running at teardown."""
+
+    def __init__(self) -> None:
+        self.runners: list[FeedRunner] = []
+
+    def __call__(self, config: FeedConfig) -> FeedRunner:
+        log = EventLog()
+        runner = FeedRunner(Feed(config, log), log)
+        self.runners.append(runner)
+        return runner
+
+    async def stop_all(self) -> None:
+        for runner in self.runners:
+            if not runner.task.done():
+                await runner.stop()

@@ -34,10 +34,6 @@ def load_benchmark(name: str) -> ModuleType:
     return module
 
 
-ChaosLog = EventLog
-ChaosRunner = FeedRunner
-
-
 def chaos_config(sim: Simulator, **overrides: Any) -> FeedConfig:
     base = FeedConfig(
         symbols=("BTC/USD", "ETH/USD"), depth=10, ws_url=sim.ws_url,
@@ -47,7 +43,7 @@ def chaos_config(sim: Simulator, **overrides: Any) -> FeedConfig:
     return replace(base, **overrides)
 
 
-def levels_equal_truth(runner: ChaosRunner, sim: Simulator, symbol: str) -> bool:
+def levels_equal_truth(runner: FeedRunner, sim: Simulator, symbol: str) -> bool:
     feed = runner.feed
     book = feed.book(symbol)
     if book is None or not feed.book_is_valid(symbol):
@@ -58,7 +54,7 @@ def levels_equal_truth(runner: ChaosRunner, sim: Simulator, symbol: str) -> bool
         [tuple(x) for x in truth_b], [tuple(x) for x in truth_a])
 
 
-def stale_views(log: ChaosLog, sim: Simulator) -> list[BookUpdated]:
+def stale_views(log: EventLog, sim: Simulator) -> list[BookUpdated]:
     """Views shown valid whose checksum the simulator never sent (must be empty)."""
     return [e for e in log.of(BookUpdated)
             if e.valid and e.view is not None

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from types import ModuleType
 
 import pytest
-from chaos_harness import ChaosLog, ChaosRunner, load_benchmark
+from chaos_harness import load_benchmark
 
-from kraken_tui.feed.connection import Feed, FeedConfig
 from kraken_tui.sim import Simulator
+from tests.harness import FeedStarter
 
 
 @pytest.fixture(scope="session")
@@ -25,16 +25,7 @@ async def chaos_sim() -> AsyncIterator[Simulator]:
 
 
 @pytest.fixture
-async def start_chaos_feed() -> AsyncIterator[Callable[[FeedConfig], ChaosRunner]]:
-    runners: list[ChaosRunner] = []
-
-    def start(config: FeedConfig) -> ChaosRunner:
-        log = ChaosLog()
-        runner = ChaosRunner(Feed(config, log), log)
-        runners.append(runner)
-        return runner
-
-    yield start
-    for runner in runners:
-        if not runner.task.done():
-            await runner.stop()
+async def start_chaos_feed() -> AsyncIterator[FeedStarter]:
+    starter = FeedStarter()
+    yield starter
+    await starter.stop_all()

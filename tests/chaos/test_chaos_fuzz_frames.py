@@ -27,7 +27,6 @@ from typing import Any
 
 import pytest
 from chaos_harness import (
-    ChaosRunner,
     chaos_config,
     levels_equal_truth,
     stale_views,
@@ -38,6 +37,7 @@ from hypothesis import strategies as st
 from kraken_tui.feed.events import PairStatusChanged, ResyncStarted
 from kraken_tui.kraken.frames import FrameError, decode_frame
 from kraken_tui.sim import Simulator
+from tests.harness import FeedRunner
 
 SYMBOLS = ("BTC/USD", "ETH/USD")
 SENTINEL_PAIR = "SYN20/USD"
@@ -120,7 +120,7 @@ private_frame = st.one_of(
 class Prober:
     """Sends one frame then a sentinel; waits until the feed has handled both."""
 
-    def __init__(self, sim: Simulator, runner: ChaosRunner) -> None:
+    def __init__(self, sim: Simulator, runner: FeedRunner) -> None:
         self.sim = sim
         self.runner = runner
         self.n = 0
@@ -157,12 +157,12 @@ def on_loop(loop: asyncio.AbstractEventLoop, coro: Any) -> Any:
     return asyncio.run_coroutine_threadsafe(coro, loop).result(60)
 
 
-async def converge_all(runner: ChaosRunner, sim: Simulator, timeout: float = 20.0) -> None:
+async def converge_all(runner: FeedRunner, sim: Simulator, timeout: float = 20.0) -> None:
     await runner.log.wait(lambda: all(levels_equal_truth(runner, sim, s) for s in SYMBOLS),
                           timeout, "books equal to the simulator's truth")
 
 
-async def valid_books_true(runner: ChaosRunner, sim: Simulator) -> None:
+async def valid_books_true(runner: FeedRunner, sim: Simulator) -> None:
     """A book shown valid right now equals the truth (allowing for frames in flight)."""
     for symbol in SYMBOLS:
         if runner.feed.book_is_valid(symbol):

@@ -32,7 +32,7 @@ import threading
 from collections.abc import Iterable, Iterator
 
 import pytest
-from chaos_harness import ChaosLog, chaos_config
+from chaos_harness import chaos_config
 
 from kraken_tui.feed.connection import Feed
 from kraken_tui.feed.events import (
@@ -44,6 +44,7 @@ from kraken_tui.feed.events import (
 )
 from kraken_tui.sim import Simulator, SimulatorThread
 from kraken_tui.sim.accounts import Account
+from tests.harness import EventLog
 
 CANARY_SECRET = base64.b64encode(
     b"kraken-tui canary secret: if you can read this, it leaked!" + bytes(range(7))).decode()
@@ -101,7 +102,7 @@ def all_logging_at_debug() -> Iterator[io.StringIO]:
             logging.getLogger(name).setLevel(level)
 
 
-class LeakySink(ChaosLog):
+class LeakySink(EventLog):
     """Records events as text too; raises once on the first OrdersUpdated (a crashing UI)."""
 
     def __init__(self) -> None:

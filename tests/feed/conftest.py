@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import replace
 from typing import Any
 
 import pytest
 
-from kraken_tui.feed.connection import Feed, FeedConfig
+from kraken_tui.feed.connection import FeedConfig
 from kraken_tui.sim import Simulator
-from tests.harness import EventLog, FeedRunner
+from tests.harness import FeedStarter
 
 
 @pytest.fixture
@@ -37,16 +37,7 @@ def config_for(sim: Simulator, **overrides: Any) -> FeedConfig:
 
 
 @pytest.fixture
-async def start_feed() -> AsyncIterator[Callable[..., FeedRunner]]:
-    runners: list[FeedRunner] = []
-
-    def start(config: FeedConfig) -> FeedRunner:
-        log = EventLog()
-        runner = FeedRunner(Feed(config, log), log)
-        runners.append(runner)
-        return runner
-
-    yield start
-    for runner in runners:
-        if not runner.task.done():
-            await runner.stop()
+async def start_feed() -> AsyncIterator[FeedStarter]:
+    starter = FeedStarter()
+    yield starter
+    await starter.stop_all()

@@ -11,7 +11,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from rich.text import Text
-from textual.widgets import DataTable
 
 from kraken_tui.feed.events import (
     ConnectionChanged,
@@ -21,6 +20,7 @@ from kraken_tui.feed.events import (
     SystemStatusChanged,
 )
 from kraken_tui.ui.widgets.fmt import fmt_age, parse_time
+from kraken_tui.ui.widgets.table import Column, KeyedTable
 
 ENDPOINTS = ("public", "private")
 TWO_LINE_ROWS = ("state", "dms")
@@ -80,27 +80,24 @@ def system_style(system: str | None) -> str:
     return {"online": "bold green", "maintenance": "bold red"}.get(system, "bold yellow")
 
 
-class HealthPanel(DataTable):
-    """Rows are metrics, columns are endpoints; only changed cells are rewritten."""
+class HealthPanel(KeyedTable, can_focus=False):
+    """Rows are metrics, columns are endpoints; only changed rows repaint."""
 
     def __init__(
         self, clock: Callable[[], float], heartbeat_timeout: float = 5.0, *, id: str | None = None
     ) -> None:
-        super().__init__(id=id, cursor_type="none", show_cursor=False, zebra_stripes=True)
+        super().__init__(id=id, zebra_stripes=True)
         self._clock = clock
         self.heartbeat_timeout = heartbeat_timeout
         self.endpoints = {ep: EndpointHealth() for ep in ENDPOINTS}
         self.system: str | None = None
         self.dms: DeadManSwitch | None = None
-        self._shown: dict[tuple[str, str], str] = {}
+        self.set_columns(
+            [Column("metric", "", 17)] + [Column(ep, ep.capitalize(), 20) for ep in ENDPOINTS]
+        )
+        self._labels = {key: Text(label, style="dim") for key, label in ROWS}
 
     def on_mount(self) -> None:
-        self.add_column("", key="metric", width=17)
-        for ep in ENDPOINTS:
-            self.add_column(ep.capitalize(), key=ep, width=20)
-        for key, label in ROWS:
-            height = 2 if key in TWO_LINE_ROWS else 1
-            self.add_row(Text(label, style="dim"), "—", "—", key=key, height=height)
         self.tick()
 
     # -- events ----------------------------------------------------------------
@@ -182,13 +179,10 @@ class HealthPanel(DataTable):
         return Text(self.system.replace("_", " "), style=system_style(self.system))
 
     def tick(self) -> None:
-        """Recompute every cell and rewrite only those whose text changed."""
-        if not self.row_count:
-            return
+        """Recompute every cell; the table repaints only the rows whose text changed."""
         now = self._clock()
-        for ep in ENDPOINTS:
-            for key, value in self._cells(ep, now).items():
-                text = value.markup if isinstance(value, Text) else value
-                if self._shown.get((key, ep)) != text:
-                    self._shown[(key, ep)] = text
-                    self.update_cell(key, ep, value)
+        by_endpoint = {ep: self._cells(ep, now) for ep in ENDPOINTS}
+        for key, _ in ROWS:
+            row = {"metric": self._labels[key]}
+            row.update((ep, by_endpoint[ep][key]) for ep in ENDPOINTS)
+            self.set_row(key, row, height=2 if key in TWO_LINE_ROWS else 1)

@@ -1,0 +1,100 @@
+"""KeyedTable: rows in insertion order, changed rows redrawn alone, stale rows colourless."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import App, ComposeResult
+from ui_scenarios import wait_for
+
+from kraken_tui.ui.widgets.table import Column, KeyedTable
+
+COLUMNS = (Column("name", "Name"), Column("qty", "Qty", 6, "right"))
+
+
+class TableApp(App[None]):
+    def compose(self) -> ComposeResult:
+        table = KeyedTable(id="t")
+        table.set_columns(COLUMNS)
+        table.styles.height = 6
+        yield table
+
+
+def lines(table: KeyedTable) -> list[str]:
+    return [table.render_line(y).text for y in range(table.size.height)]
+
+
+async def test_rows_keep_their_order_and_only_changed_rows_are_redrawn() -> None:
+    app = TableApp()
+    async with app.run_test(size=(40, 10)) as pilot:
+        table = app.query_one(KeyedTable)
+        for name, qty in (("BTC", "1"), ("ETH", "20"), ("SOL", "300")):
+            table.set_row(name, {"name": name, "qty": qty})
+        await wait_for(pilot, lambda: table.row_renders >= 3, 5, "first paint")
+        assert [line.split() for line in lines(table)[:4]] == [
+            ["Name", "Qty"], ["BTC", "1"], ["ETH", "20"], ["SOL", "300"],
+        ]
+        before = table.row_renders
+        table.set_row("ETH", {"name": "ETH", "qty": "21"})
+        table.set_row("SOL", {"name": "SOL", "qty": "300"})  # unchanged: no redraw
+        await wait_for(pilot, lambda: table.row_renders > before, 5, "a repaint")
+        await pilot.pause(0.1)
+        assert table.row_renders - before == 1
+        assert lines(table)[2].split() == ["ETH", "21"]
+        table.remove_row("BTC")
+        await pilot.pause()
+        assert table.row_keys == ["ETH", "SOL"]
+        assert lines(table)[1].split() == ["ETH", "21"]
+
+
+async def test_auto_width_grows_and_right_justifies() -> None:
+    app = TableApp()
+    async with app.run_test(size=(40, 10)) as pilot:
+        table = app.query_one(KeyedTable)
+        table.set_row("a", {"name": "A", "qty": "1"})
+        await pilot.pause()
+        narrow = lines(table)[1]
+        table.set_row("b", {"name": "LONGER-NAME", "qty": "22"})
+        await pilot.pause()
+        first, second = lines(table)[1:3]
+        assert first.index("1") == second.index("22") + 1  # right edges line up
+        assert first.index("1") > narrow.index("1")  # the name column grew
+
+
+async def test_style_only_changes_repaint_and_stale_drops_colours() -> None:
+    app = TableApp()
+    async with app.run_test(size=(40, 10)) as pilot:
+        table = app.query_one(KeyedTable)
+        table.set_row("x", {"name": Text("LIVE", style="bold green"), "qty": "1"})
+        await pilot.pause()
+
+        def name_style() -> object:
+            segment = next(s for s in table.render_line(1) if "LIVE" in s.text)
+            return segment.style
+
+        live = name_style()
+        assert live.bold and live.color is not None and live.color.name == "green"
+        table.set_row("x", {"name": Text("LIVE", style="bold red"), "qty": "1"})
+        await pilot.pause()
+        assert name_style().color.name == "red"  # same text, new style: redrawn
+        table.set_stale(True)
+        await pilot.pause()
+        stale = name_style()
+        assert not stale.bold and stale.color.name not in ("red", "green")
+        assert table.has_class("-stale")
+
+
+async def test_multi_line_rows_and_a_header_that_stays_when_scrolled() -> None:
+    app = TableApp()
+    async with app.run_test(size=(40, 10)) as pilot:
+        table = app.query_one(KeyedTable)
+        table.set_row("two", {"name": "first\nsecond", "qty": "1"}, height=2)
+        for i in range(10):
+            table.set_row(f"r{i}", {"name": f"row{i}", "qty": str(i)})
+        await pilot.pause()
+        shown = lines(table)
+        assert shown[1].split() == ["first", "1"] and shown[2].split() == ["second"]
+        table.scroll_to(y=5, animate=False)
+        await pilot.pause()
+        shown = lines(table)
+        assert shown[0].split() == ["Name", "Qty"]
+        assert shown[1].split() == ["row3", "3"]  # body lines 5.. (row0 is body line 2)

@@ -150,9 +150,17 @@ class StatusBar(Horizontal):
         yield Static(id="status-left")
         yield Static(id="status-clock")
 
+    _shown: tuple[str, str] = ("", "")
+
     def show(self, left: Text, clock: str) -> None:
-        self.query_one("#status-left", Static).update(left)
-        self.query_one("#status-clock", Static).update(clock)
+        # Both fields have fixed sizes (1fr and a constant-width clock): after the first
+        # update they repaint without a screen-wide layout pass, once a second for days.
+        if (left.markup, clock) == self._shown:
+            return
+        first = not self._shown[1]
+        self._shown = (left.markup, clock)
+        self.query_one("#status-left", Static).update(left, layout=first)
+        self.query_one("#status-clock", Static).update(clock, layout=first)
 
 
 class HelpScreen(ModalScreen[None]):

@@ -289,11 +289,18 @@ class BookLadder(Widget, can_focus=False):
         self._arm_flash_timer()
 
     def _arm_flash_timer(self) -> None:
-        if not self._flash_until or self._flash_timer is not None:
+        """Paint once more when the last flash ends, unless another paint comes first.
+
+        Every paint redraws expired flashes plain, so on a busy book the data paints end
+        them and this timer never fires: re-armed at each paint, it only fires once the
+        book has been quiet. (Firing at each flash's own expiry doubled the paints.)
+        """
+        if self._flash_timer is not None:
+            self._flash_timer.stop()
+            self._flash_timer = None
+        if not self._flash_until or self.app.animation_level == "none":
             return
-        if self.app.animation_level == "none":
-            return
-        wait = max(0.02, min(self._flash_until.values()) - time.monotonic())
+        wait = max(0.02, max(self._flash_until.values()) - time.monotonic())
 
         def expire() -> None:
             self._flash_timer = None

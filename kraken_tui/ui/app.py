@@ -316,7 +316,7 @@ class KrakenMonitor(App[None]):
         self._banners.display = False
         self._apply_width(self.size.width)
         self._update_status()
-        self.set_interval(1.0, self._tick)
+        self.set_interval(1.0, self.tick)
         self._feed = self._feed_factory(self.config, self._sink)
         self._run_feed()
 
@@ -533,8 +533,8 @@ class KrakenMonitor(App[None]):
 
     # -- periodic (1 Hz) ------------------------------------------------------
 
-    def _tick(self) -> None:
-        """Ages and countdowns only; data changes arrive as messages."""
+    def tick(self) -> None:
+        """Ages, countdowns, stats and RTT; state changes draw as their messages arrive."""
         self._health.tick()
         self._orders.tick()
         self._update_status()

@@ -170,7 +170,7 @@ async def test_help_screen_lists_the_keys() -> None:
         # Feed events and the 1 Hz tick keep working under a modal screen.
         holder.feed.emit(SystemStatusChanged("maintenance"))
         await settle(pilot, holder)
-        app._tick()
+        app.tick()
         assert "system" in app._banners.active
         await pilot.press("escape")
         await wait_for(pilot, lambda: not isinstance(app.screen, HelpScreen))

@@ -278,5 +278,11 @@ async def wait_for(pilot: Pilot, condition: Callable[[], bool], timeout: float =
 
 
 async def settle(pilot: Pilot, holder: FeedHolder, timeout: float = 5.0) -> None:
+    """Every scripted event handled and drawn, and the panels' 1 Hz tick run once.
+
+    Stats and round trips are drawn at the next tick (the app's 1 Hz timer), so a
+    snapshot would otherwise depend on whether a second had passed.
+    """
     await wait_for(pilot, lambda: settled(pilot.app, holder), timeout, "feed replay")
+    pilot.app.tick()
     await pilot.pause()

@@ -110,13 +110,13 @@ class HealthPanel(KeyedTable, can_focus=False):
         self.tick()
 
     def on_stats(self, ev: FeedStats) -> None:
+        # Stored only: the app's 1 Hz tick draws them with the ages, one repaint a second
+        # instead of one per endpoint per second more.
         h = self.endpoints[ev.endpoint]
         h.stats, h.stats_at = ev, self._clock()
-        self.tick()
 
     def on_rtt(self, ev: RoundTrip) -> None:
         self.endpoints[ev.endpoint].rtt_ms = ev.rtt_ms
-        self.tick()
 
     def on_dms(self, ev: DeadManSwitch) -> None:
         self.dms = ev

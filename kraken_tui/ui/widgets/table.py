@@ -194,7 +194,13 @@ class KeyedTable(ScrollView):
 
     def _resize_virtual(self) -> None:
         padded = sum(self._widths) + 2 * self.cell_padding * len(self._widths)
-        self.virtual_size = Size(padded, len(self._lines) + 1)
+        size = Size(padded, len(self._lines) + 1)
+        # A new virtual size costs a layout pass of the whole screen (virtual_size is a
+        # layout reactive). While every row fits, no scrollbar depends on it: keep the old one.
+        visible = self.size.height
+        fits = size.height <= visible and self.virtual_size.height <= visible
+        if not (fits and size.width == self.virtual_size.width):
+            self.virtual_size = size
         self.refresh()  # rows moved: redraw from the cached strips
 
     def _relayout(self) -> None:
@@ -218,6 +224,8 @@ class KeyedTable(ScrollView):
     def on_resize(self) -> None:
         self._strips.clear()
         self._header = None
+        padded = sum(self._widths) + 2 * self.cell_padding * len(self._widths)
+        self.virtual_size = Size(padded, len(self._lines) + 1)  # exact again: scrollbars
 
     def notify_style_update(self) -> None:
         super().notify_style_update()

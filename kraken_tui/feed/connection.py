@@ -103,7 +103,9 @@ class FeedConfig:
     heartbeat_timeout: float = 5.0
     ping_interval: float = 15.0
     dead_man_switch: int | None = None
-    #: 0 emits a book view on every frame; > 0 coalesces to at most one per interval.
+    #: 0 emits a book view on every frame; > 0 at most one per interval per book: the
+    #: first change after a quiet interval goes out at once, later ones as one view
+    #: when the interval is up (so an isolated update waits for nothing).
     book_emit_interval: float = 0.0
     #: Levels per side in emitted views: a screen shows a few dozen, and a full
     #: depth-1000 view costs about a millisecond to build.
@@ -149,6 +151,8 @@ class _BookState:
     resyncing: bool = False
     last_resync: float = -1e9
     dirty: bool = False
+    emitted_at: float = -1e9  # loop time of the last view sent
+    flush: asyncio.TimerHandle | None = None  # the pending trailing view, if any
     backoff: Backoff = field(default_factory=Backoff)
 
 
@@ -633,18 +637,25 @@ class Feed:
                 self._public_result["delivered"] = True
         if self.system_status == "maintenance":
             return
-        if self.config.book_emit_interval <= 0:
+        interval = self.config.book_emit_interval
+        if interval <= 0 or not st.valid:
+            self._mark_valid(st)
+            return
+        loop = asyncio.get_running_loop()
+        wait = st.emitted_at + interval - loop.time()
+        if wait <= 0:
             self._mark_valid(st)
         else:
             st.dirty = True
-            if not st.valid:
-                self._mark_valid(st)
+            if st.flush is None:
+                st.flush = loop.call_later(wait, self._flush_book, st)
 
     def _mark_valid(self, st: _BookState) -> None:
         assert st.book is not None
         st.valid = True
         st.reason = ""
         st.dirty = False
+        st.emitted_at = asyncio.get_running_loop().time()
         view = st.book.view(self.config.view_levels)
         self.emit(BookUpdated(st.symbol, True, view, st.book.checksum()))
 
@@ -662,10 +673,11 @@ class Feed:
             if st.phase != "failed":
                 self._set_invalid(st, reason)
 
-    def _flush_books(self) -> None:
-        for st in self._books.values():
-            if st.dirty and st.valid and st.book is not None:
-                self._mark_valid(st)
+    def _flush_book(self, st: _BookState) -> None:
+        """The trailing view of a coalescing interval (nothing if the book went stale)."""
+        st.flush = None
+        if st.dirty and st.valid and st.book is not None:
+            self._mark_valid(st)
 
     # ------------------------------------------------------------------ resync
 
@@ -893,23 +905,15 @@ class Feed:
     # ------------------------------------------------------------------ periodic
 
     async def _ticker(self) -> None:
-        """Stats once per ``stats_interval``; coalesced book views at ``book_emit_interval``."""
-        interval = self.config.book_emit_interval
-        stats_every = self.config.stats_interval
-        step = interval if 0 < interval < stats_every else stats_every
-        next_stats = self._clock()
+        """Stats once per ``stats_interval``."""
         endpoints: list[Endpoint] = ["public"]
         if self.config.wants_private and self.config.has_credentials:
             endpoints.append("private")
         while True:
-            await asyncio.sleep(step)
-            if interval > 0:
-                self._flush_books()
+            await asyncio.sleep(self.config.stats_interval)
             now = self._clock()
-            if now >= next_stats:
-                next_stats = now + stats_every
-                for endpoint in endpoints:
-                    self.emit(self._stats_event(endpoint, now))
+            for endpoint in endpoints:
+                self.emit(self._stats_event(endpoint, now))
 
     def _stats_event(self, endpoint: Endpoint, now: float) -> FeedStats:
         s = self.stats[endpoint]

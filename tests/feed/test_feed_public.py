@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from kraken_tui.feed.events import (
     BookUpdated,
     ConnectionChanged,
@@ -13,7 +15,7 @@ from kraken_tui.feed.events import (
 )
 from kraken_tui.sim import Simulator
 from tests.feed.conftest import config_for
-from tests.harness import EventLog, FeedRunner
+from tests.harness import EventLog, FeedRunner, FeedStarter
 
 
 def _norm(levels: tuple[list, list]) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
@@ -163,3 +165,58 @@ async def test_repeated_mismatches_are_paced_by_the_backoff(sim: Simulator, star
     assert runner.feed._books["BTC/USD"].backoff.nominal() == 4 * runner.feed.config.backoff_initial
     await converged(runner, sim)
     no_valid_book_off_truth(runner.log, sim)
+
+
+def _view_levels(event: BookUpdated) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    view = event.view
+    assert view is not None
+    return ([(str(lv.price), str(lv.qty)) for lv in view.bids],
+            [(str(lv.price), str(lv.qty)) for lv in view.asks])
+
+
+def _truth(sim: Simulator, symbol: str) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    from decimal import Decimal
+
+    bids, asks = sim.truth_book(symbol, 10)
+    return ([(str(Decimal(p)), str(Decimal(q))) for p, q in bids],
+            [(str(Decimal(p)), str(Decimal(q))) for p, q in asks])
+
+
+def _step_until_changed(sim: Simulator, symbol: str) -> tuple[list, list]:
+    before = _truth(sim, symbol)
+    for _ in range(50):
+        sim.tick(symbol, 3)
+        after = _truth(sim, symbol)
+        if after != before:
+            return after
+    raise AssertionError("the market did not move the top 10 levels")
+
+
+async def test_coalesced_views_lead_then_trail() -> None:
+    """With a coalescing interval, the first change after a quiet spell goes out at once
+    (it does not wait for the interval) and a run of changes inside the interval goes
+    out as one view of the last state."""
+    async with Simulator(seed=7, order_flow=False, updates_per_second=0.01) as sim:
+        starter = FeedStarter()
+        try:
+            runner = starter(config_for(sim, api_key=None, api_secret=None,
+                                        symbols=("BTC/USD",), book_emit_interval=0.5))
+            await converged(runner, sim)
+            # A quiet spell longer than the interval: the next change leads.
+            last = runner.log.valid_books("BTC/USD")[-1]
+            await runner.log.wait(lambda: _view_levels(last) == _truth(sim, "BTC/USD"), 5,
+                                  "the settled book")
+            await asyncio.sleep(0.6)
+            mark = runner.log.mark()
+            first = _step_until_changed(sim, "BTC/USD")
+            states = [_step_until_changed(sim, "BTC/USD") for _ in range(4)]
+
+            def views() -> list[BookUpdated]:
+                return [e for e in runner.log.events[mark:]
+                        if isinstance(e, BookUpdated) and e.valid]
+
+            await runner.log.wait(lambda: len(views()) >= 2, 5, "the leading and trailing view")
+            await asyncio.sleep(0.6)  # nothing more may follow: the run was one interval
+            assert [_view_levels(v) for v in views()] == [first, states[-1]]
+        finally:
+            await starter.stop_all()

@@ -134,7 +134,8 @@ def run_monitor(args: argparse.Namespace, parser: argparse.ArgumentParser) -> in
         )
         log.info("demo: simulator at %s", sim.ws_url)
     try:
-        app = KrakenMonitor(config)
+        # By then the screen, the feed and the first views exist: the heap to freeze.
+        app = KrakenMonitor(config, freeze_heap_after=2.0)
         app.run()
         # Let the feed finish its clean stop (it disarms the dead man's switch) first.
         app.feed_done.wait(10)

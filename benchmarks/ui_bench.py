@@ -201,6 +201,7 @@ class BenchSim(SimProcess):
         self.info: dict[str, str] = self.conn.recv()
         self.ws_url = self.info["ws_url"]
         self.ps = psutil.Process(self.proc.pid)
+        self.log_path: Path | None = None
         self._lock = threading.Lock()
 
 
@@ -218,6 +219,7 @@ class PtyApp:
         os.close(slave)
         self.master = master
         self.ps = psutil.Process(self.proc.pid)
+        self.log_path: Path | None = None
         self._buf = bytearray()
         self._ends: list[int] = []  # end offset of each chunk in _buf
         self._times: list[float] = []  # time.time() each chunk was read
@@ -320,7 +322,9 @@ def start_monitor(sim: BenchSim, symbols: tuple[str, ...], tmp: Path,
         argv += ["--symbol", symbol]
     env = _env({"KRAKEN_API_KEY": sim.info["api_key"],
                 "KRAKEN_API_SECRET": sim.info["api_secret"]})
-    return PtyApp(argv, env)
+    app = PtyApp(argv, env)
+    app.log_path = tmp / f"app-{tag}.log"
+    return app
 
 
 def wait_live(app: PtyApp, timeout: float = 30.0) -> None:
@@ -442,6 +446,10 @@ def _mark(app: PtyApp, sim: BenchSim, rep: int, timeout: float = 10.0
     # Match the integer part and 4 decimals: robust if the ladder trims decimals to fit.
     needle = marked["text"][: marked["text"].index(".") + 5].encode()
     seen = app.wait_for(needle, start, timeout)
+    if seen is None:  # say why, so a miss can be told from a slow screen
+        tail = app.log_path.read_text().splitlines()[-8:] if app.log_path else []
+        print(f"mark {rep} ({needle.decode()}) not drawn in {timeout:.0f}s; app log tail:",
+              *tail, sep="\n", file=sys.stderr)
     return (None if seen is None else (seen - marked["t"]) * 1000), backlog
 
 

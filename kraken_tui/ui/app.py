@@ -24,7 +24,7 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Footer, OptionList, Static, TabbedContent, TabPane
+from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
@@ -297,10 +297,11 @@ class KrakenMonitor(App[None]):
         yield StatusBar(id="status")
         yield BannerStack(id="banners")
         with Horizontal(id="main"):
-            with TabbedContent(id="books"):
-                for i, symbol in enumerate(self.symbols):
-                    with TabPane(symbol, id=f"tab-{i}"):
-                        yield BookLadder(symbol, self.depth, id=f"book-{i}")
+            # One ladder per symbol, only the current one displayed; no tab container:
+            # every container around the ladder is redrawn with it at each paint.
+            for i, symbol in enumerate(self.symbols):
+                yield BookLadder(symbol, self.depth, symbols=self.symbols, id=f"book-{i}",
+                                 classes=None if i == 0 else "-hidden")
             with Vertical(id="side"):
                 yield HealthPanel(self.clock, self.config.heartbeat_timeout, id="health")
                 yield OrdersTable(self.clock, id="orders")
@@ -315,7 +316,7 @@ class KrakenMonitor(App[None]):
         self._balances = self.query_one(BalancesTable)
         self._banners = self.query_one(BannerStack)
         self._status = self.query_one(StatusBar)
-        self._tabs = self.query_one(TabbedContent)
+        self._current = 0  # index of the symbol whose ladder is shown
         self._ladders = {ladder.symbol: ladder for ladder in self.query(BookLadder)}
         self._health.border_title = "Connection"
         self._orders.border_title = "Open orders"
@@ -578,13 +579,17 @@ class KrakenMonitor(App[None]):
     # -- actions --------------------------------------------------------------
 
     def current_symbol(self) -> str:
-        active = self._tabs.active
-        index = int(active.split("-")[1]) if active.startswith("tab-") else 0
-        return self.symbols[index]
+        return self.symbols[self._current]
 
     def select_symbol(self, symbol: str) -> None:
-        if symbol in self.symbols:
-            self._tabs.active = f"tab-{self.symbols.index(symbol)}"
+        if symbol not in self.symbols:
+            return
+        self._current = self.symbols.index(symbol)
+        for ladder in self._ladders.values():
+            ladder.set_class(ladder.symbol != symbol, "-hidden")
+
+    def on_book_ladder_symbol_picked(self, message: BookLadder.SymbolPicked) -> None:
+        self.select_symbol(message.symbol)
 
     def action_show_index(self, index: int) -> None:
         if 0 <= index < len(self.symbols):

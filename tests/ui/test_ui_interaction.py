@@ -6,7 +6,7 @@ import threading
 from dataclasses import replace
 from decimal import Decimal
 
-from textual.widgets import OptionList, TabbedContent
+from textual.widgets import OptionList
 from ui_scenarios import (
     BALANCES,
     ORDERS,
@@ -128,17 +128,20 @@ async def test_narrow_terminal_swaps_book_and_panels() -> None:
     app, holder = make_app(live_script())
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot, holder)
-        assert app.query_one("#books").display and not app.query_one("#side").display
+        assert app.query_one("#book-0").display and not app.query_one("#side").display
         await pilot.press("t")
         await pilot.pause()
-        assert not app.query_one("#books").display and app.query_one("#side").display
+        assert not app.query_one("#book-0").display and app.query_one("#side").display
 
 
 async def test_symbol_switching_keys_and_switcher() -> None:
     app, holder = make_app(live_script())
     async with app.run_test(size=(120, 34)) as pilot:
         await settle(pilot, holder)
-        tabs = app.query_one(TabbedContent)
+
+        def shown() -> list[str]:
+            return [ladder.symbol for ladder in app.query(BookLadder) if ladder.display]
+
         await pilot.press("right_square_bracket")
         assert app.current_symbol() == "ETH/USD"
         await pilot.press("left_square_bracket", "left_square_bracket")
@@ -148,7 +151,7 @@ async def test_symbol_switching_keys_and_switcher() -> None:
         assert app.screen.query_one(OptionList).highlighted == 2
         await pilot.press("2")
         await wait_for(pilot, lambda: not isinstance(app.screen, SymbolSwitcher))
-        assert app.current_symbol() == "ETH/USD" and tabs.active == "tab-1"
+        assert app.current_symbol() == "ETH/USD" and shown() == ["ETH/USD"]
         await pilot.press("3")
         assert app.current_symbol() == "SOL/USD"
         await pilot.press("2")
@@ -156,6 +159,12 @@ async def test_symbol_switching_keys_and_switcher() -> None:
         ladder = app.query_one("#book-1", BookLadder)
         await wait_for(pilot, lambda: ladder.paints > 0 and not ladder.pending)
         assert ladder.valid
+        # The tab row is the ladder's first line: " 1 BTC/USD  2 ETH/USD  3 SOL/USD ".
+        assert ladder.render_line(0).text.split() == ["1", "BTC/USD", "2", "ETH/USD", "3",
+                                                      "SOL/USD"]
+        await pilot.click("#book-1", offset=(1 + 25, 1))  # border, then inside "3 SOL/USD"
+        await wait_for(pilot, lambda: app.current_symbol() == "SOL/USD", 5, "a tab click")
+        assert shown() == ["SOL/USD"]
 
 
 async def test_help_screen_lists_the_keys() -> None:

@@ -16,7 +16,9 @@ from typing import ClassVar, NamedTuple
 from rich.cells import cell_len, chop_cells, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
+from textual import events
 from textual.geometry import Region, Size
+from textual.message import Message
 from textual.strip import Strip
 from textual.timer import Timer
 from textual.widget import Widget
@@ -45,7 +47,7 @@ def describe_reason(reason: str) -> str:
 class Row(NamedTuple):
     """What one ladder line shows; equal rows need no repaint."""
 
-    kind: str  # header | ask | bid | spread | imbalance | empty | note
+    kind: str  # tabs | header | ask | bid | spread | imbalance | empty | note
     cells: tuple[str, ...] = ()
     bar: int = 0  # cells of depth bar
     flash: bool = False
@@ -65,11 +67,25 @@ class BookLadder(Widget, can_focus=False):
         "book--spread",
         "book--stale",
         "book--note",
+        "book--tab",
+        "book--tab-active",
     }
 
-    def __init__(self, symbol: str, depth: int, *, id: str | None = None) -> None:
-        super().__init__(id=id)
+    class SymbolPicked(Message):
+        """A symbol's tab was clicked."""
+
+        def __init__(self, symbol: str) -> None:
+            super().__init__()
+            self.symbol = symbol
+
+    def __init__(self, symbol: str, depth: int, *, symbols: tuple[str, ...] = (),
+                 id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
         self.symbol = symbol
+        # The symbol tabs are the ladder's own first line: a separate tab widget (and
+        # its container) would be drawn again by the compositor at every ladder paint.
+        self.symbols = symbols or (symbol,)
+        self._tab_spans: list[tuple[int, int, str]] = []
         self.requested_depth = depth
         self.view: BookView | None = None
         self.valid = False
@@ -169,14 +185,15 @@ class BookLadder(Widget, can_focus=False):
         self.set_class(self.paused, "-paused")
 
     def _levels_per_side(self, height: int) -> int:
-        return max(0, (height - 3) // 2)
+        return max(0, (height - 4) // 2)  # tabs, header, spread, imbalance
 
     def _compute_rows(self, width: int, height: int) -> list[Row]:
         view = self.view
         n = self._levels_per_side(height)
         stale = not self.valid
+        tabs = Row("tabs", self.symbols)
         if view is None:
-            rows = [Row("header", ("Price", "Size", "Total"))]
+            rows = [tabs, Row("header", ("Price", "Size", "Total"))]
             rows += [Row("empty")] * n
             note = f"waiting for {self.symbol} — {describe_reason(self.reason)}"
             rows.append(Row("note", (note,)))
@@ -211,7 +228,7 @@ class BookLadder(Widget, can_focus=False):
             )
 
         header = ("Price".rjust(pw), "Size".rjust(qw), "Total".rjust(cw))
-        rows = [Row("header", header, stale=stale)]
+        rows = [tabs, Row("header", header, stale=stale)]
         rows += [Row("empty")] * (n - len(asks))
         rows += [level_row("ask", lv) for lv in reversed(asks)]
         rows.append(self._spread_row(view, stale))
@@ -356,6 +373,8 @@ class BookLadder(Widget, can_focus=False):
         stale_style = self._style("book--stale")
         if row.kind == "empty":
             return Strip.blank(width, base)
+        if row.kind == "tabs":
+            return self._tabs_strip(width, base)
         if row.kind == "header":
             style = base + self._style("book--header")
             text = " " + "  ".join(row.cells) if row.cells else ""
@@ -392,6 +411,28 @@ class BookLadder(Widget, can_focus=False):
             style = Style(bgcolor=self._style(f"book--{side}-bar").bgcolor)
             self._styles[key] = style
         return style
+
+    def _tabs_strip(self, width: int, base: Style) -> Strip:
+        """`` 1 BTC/USD  2 ETH/USD ``: the shown one highlighted; spans kept for clicks."""
+        pieces: list[tuple[str, Style]] = []
+        self._tab_spans = []
+        x = 0
+        for i, symbol in enumerate(self.symbols):
+            label = f" {i + 1} {symbol} " if i < 9 else f" {symbol} "
+            active = symbol == self.symbol
+            style = base + self._style("book--tab-active" if active else "book--tab")
+            pieces.append((label, style))
+            self._tab_spans.append((x, x + len(label), symbol))
+            x += len(label)
+        return self._strip(pieces, width, base)
+
+    def on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self)
+        if offset is None or offset.y != 0:
+            return
+        for start, end, symbol in self._tab_spans:
+            if start <= offset.x < end:
+                self.post_message(self.SymbolPicked(symbol))
 
     def _imbalance_strip(self, row: Row, width: int, base: Style, stale_style: Style) -> Strip:
         bid_pct, ask_pct = row.cells

@@ -15,10 +15,10 @@ from kraken_tui.ui.widgets.table import Column, KeyedTable
 # their own leading space so wide ones (DOGE sizes, 7-decimal prices) never touch.
 COLUMNS = (
     Column("symbol", " Symbol", 9),
-    Column("side", "Side", 5),
+    Column("side", " Side", 6),
     Column("type", "Type", 9),
     Column("price", "Price", 11, "right"),
-    Column("qty", "Qty", 12, "right"),
+    Column("qty", "Qty", 11, "right"),
     Column("filled", "Filled", 10, "right"),
     Column("status", " Status", 8),
     Column("age", "Age", 6, "right"),
@@ -47,7 +47,8 @@ class OrdersTable(KeyedTable):
         opened = self._opened.setdefault(order.order_id, parse_time(order.opened_at))
         return {
             "symbol": " " + order.symbol,
-            "side": Text(order.side.upper(), style=side_style),
+            # A leading space: a 9-character symbol (MINA/GBP) fills its column.
+            "side": Text.assemble(" ", (order.side.upper(), side_style)),
             "type": order.order_type,
             "price": _right(fmt_dec(order.limit_price) if order.limit_price is not None else "mkt"),
             "qty": _right(fmt_dec(order.order_qty)),

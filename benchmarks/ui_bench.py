@@ -56,8 +56,9 @@ unchanged sends nothing). CPU and RSS are taken over the key-press window.
 
 Baselines, measured in the same run so figures read as ratios: the same app with a quiet
 feed (the simulator steps once per 100 s, no order flow: heartbeats, the 1 Hz clock and
-the feed's timers only), and a bare Textual app (a Static, a Footer and a 1 Hz clock) in the
-same pty.
+the feed's timers only), a bare Textual app (a Static, a Footer and a 1 Hz clock) in the
+same pty, and Textual's floor for a ladder (a bordered line widget redrawing 15 lines 10 times
+a second, no data): what any 10 fps ladder costs in Textual before doing anything.
 
     python benchmarks/ui_bench.py [--duration 60] [--json] [--profile DIR]
 
@@ -119,6 +120,47 @@ class Bare(App):
         self.query_one("#clock", Static).update(time.strftime("%H:%M:%S LIVE"))
 
 Bare().run()
+"""
+
+# Textual's own floor for a ladder: a bordered line-API widget (the ladder's size) that
+# redraws 15 random lines 10 times a second, beside a side column, a status line and a
+# footer, with no data behind it. What any 10 fps ladder in Textual costs at least.
+FLOOR_APP = """
+import random, time
+from rich.segment import Segment
+from rich.style import Style
+from textual.app import App
+from textual.containers import Horizontal, Vertical
+from textual.geometry import Region
+from textual.strip import Strip
+from textual.widget import Widget
+from textual.widgets import Footer, Static
+
+class Ladder(Widget):
+    DEFAULT_CSS = "Ladder { width: 47; height: 100%; border: round green; }"
+    def on_mount(self):
+        self.strips = {}
+        self.set_interval(0.1, self.tick)
+    def tick(self):
+        w, h = self.content_size
+        for y in random.sample(range(h), min(15, h)):
+            text = f" {97000 + random.random() * 100:.1f}  {random.random() * 5:.8f}"
+            self.strips[y] = Strip([Segment(text.ljust(w)[:w], Style(color="red"))], w)
+            self.refresh(Region(0, y, w, 1))
+    def render_line(self, y):
+        return self.strips.get(y) or Strip.blank(self.content_size.width)
+
+class Floor(App):
+    BINDINGS = [("q", "quit", "Quit")]
+    def compose(self):
+        yield Static("status LIVE")
+        with Horizontal():
+            yield Ladder()
+            with Vertical():
+                yield Static("side")
+        yield Footer()
+
+Floor().run()
 """
 
 
@@ -393,8 +435,9 @@ def steady_window(app: PtyApp, sim: BenchSim | None, warmup: float,
     return row
 
 
-def run_baseline_bare(warmup: float, duration: float) -> dict[str, Any]:
-    app = PtyApp([sys.executable, "-c", BARE_APP], _env())
+def run_baseline_bare(warmup: float, duration: float, source: str = BARE_APP
+                      ) -> dict[str, Any]:
+    app = PtyApp([sys.executable, "-c", source], _env())
     try:
         if app.wait_for(b"LIVE", 0, 30) is None:
             raise RuntimeError(f"bare app did not start:\n{app.tail_text()}")
@@ -575,7 +618,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--burst-seconds", type=float, default=3.0,
                         help="part 2: burst length before each later burst-end measurement")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--skip", default="", help="comma list of: bare,idle,part1,part2")
+    parser.add_argument("--skip", default="", help="comma list of: bare,floor,idle,part1,part2")
     parser.add_argument("--profile", metavar="DIR",
                         help="run the app under cProfile, write .prof files here and print "
                              "the top functions (inflates CPU)")
@@ -592,6 +635,11 @@ def main(argv: list[str] | None = None) -> int:
         if "bare" not in skip:
             out["baseline_bare_textual"] = run_baseline_bare(args.warmup, args.baseline_duration)
             print(f"baseline bare Textual app: {out['baseline_bare_textual']}", flush=True)
+        if "floor" not in skip:
+            out["baseline_textual_floor"] = run_baseline_bare(args.warmup,
+                                                              args.baseline_duration, FLOOR_APP)
+            print(f"baseline Textual floor (15 lines at 10 Hz): {out['baseline_textual_floor']}",
+                  flush=True)
         if "idle" not in skip:
             out["baseline_idle_app"] = run_part1(args.seed, 0.01, args.warmup,
                                                  args.baseline_duration, tmp, profile, "idle")
@@ -627,6 +675,7 @@ def print_table(out: dict[str, Any]) -> None:
     print(f"\n{'figure':<52} {'value':>12}  {'bar':>9}  verdict")
     line = "{:<52} {:>12}  {:>9}  {}"
     for name, key in (("baseline: bare Textual app", "baseline_bare_textual"),
+                      ("baseline: Textual, 15 lines at 10 Hz", "baseline_textual_floor"),
                       ("baseline: this app, quiet feed", "baseline_idle_app")):
         row = out.get(key)
         if row:

@@ -95,6 +95,26 @@ def _sim_child(conn: Connection, seed: int) -> None:
     asyncio.run(_sim_main(conn, seed))
 
 
+def public_backlog(sim: Any) -> int:
+    """Frames queued on the simulator's public sockets and not yet written."""
+    return sum(c.queue.qsize() for c in sim.hub.connections if c.endpoint == "public")
+
+
+def sim_command(sim: Any, msg: tuple[Any, ...], done: asyncio.Event) -> str:
+    """The commands every simulator child answers: burst, stop_burst, quit."""
+    cmd = msg[0]
+    if cmd == "burst":
+        sim.faults.burst(msg[1], list(msg[2]))
+    elif cmd == "stop_burst":
+        sim.faults.stop_burst()
+    elif cmd == "quit":
+        done.set()
+        return "bye"
+    else:
+        raise ValueError(f"unknown command {cmd!r}")
+    return "ok"
+
+
 async def _sim_main(conn: Connection, seed: int) -> None:
     from kraken_tui.sim import Simulator
     from kraken_tui.sim import ws as sim_ws
@@ -114,20 +134,10 @@ async def _sim_main(conn: Connection, seed: int) -> None:
         conn.send({"ws_url": sim.ws_url, "pid": mp.current_process().pid})
 
         def handle(msg: tuple[Any, ...]) -> None:
-            cmd = msg[0]
-            if cmd == "burst":
-                sim.faults.burst(msg[1], list(msg[2]))
-                conn.send("ok")
-            elif cmd == "stop_burst":
-                sim.faults.stop_burst()
-                conn.send("ok")
-            elif cmd == "stats":
-                backlog = sum(c.queue.qsize() for c in sim.hub.connections
-                              if c.endpoint == "public")
-                conn.send({"sent": sent[0], "backlog": backlog})
-            elif cmd == "quit":
-                conn.send("bye")
-                done.set()
+            if msg[0] == "stats":
+                conn.send({"sent": sent[0], "backlog": public_backlog(sim)})
+            else:
+                conn.send(sim_command(sim, msg, done))
 
         start_pipe_reader(conn, loop, handle, done)
         await done.wait()

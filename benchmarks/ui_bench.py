@@ -96,7 +96,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import psutil  # noqa: E402
-from feed_load import SimProcess, _pct, start_pipe_reader  # noqa: E402
+from feed_load import (  # noqa: E402
+    SimProcess,
+    _pct,
+    public_backlog,
+    sim_command,
+    start_pipe_reader,
+)
 
 COLS, ROWS = 120, 34
 PART1_SYMBOLS = ("BTC/USD", "ETH/USD", "DOGE/USD")
@@ -209,22 +215,12 @@ async def _sim_main(conn: Connection, seed: int, ups: float, order_flow: bool) -
             return {"t": at, "text": str(num(lots, spec.qty_decimals))}
 
         def handle(msg: tuple[Any, ...]) -> None:
-            cmd = msg[0]
-            if cmd == "burst":
-                sim.faults.burst(msg[1], list(msg[2]))
-                conn.send("ok")
-            elif cmd == "stop_burst":
-                sim.faults.stop_burst()
-                conn.send("ok")
-            elif cmd == "mark":
+            if msg[0] == "mark":
                 conn.send(mark(msg[1], msg[2]))
-            elif cmd == "stats":
-                backlog = sum(c.queue.qsize() for c in sim.hub.connections
-                              if c.endpoint == "public")
-                conn.send({**counts, "backlog": backlog, "t": time.monotonic()})
-            elif cmd == "quit":
-                conn.send("bye")
-                done.set()
+            elif msg[0] == "stats":
+                conn.send({**counts, "backlog": public_backlog(sim), "t": time.monotonic()})
+            else:
+                conn.send(sim_command(sim, msg, done))
 
         start_pipe_reader(conn, loop, handle, done)
         await done.wait()

@@ -104,3 +104,16 @@ class FeedStarter:
         for runner in self.runners:
             if not runner.task.done():
                 await runner.stop()
+
+
+def break_balances_handler_once(feed: Feed, message: str) -> None:
+    """The feed's next balances frame raises ``RuntimeError(message)``: a bug in frame
+    handling, on purpose. The healthy handler is back for the rebuild that follows."""
+    healthy = feed.balances
+
+    class Exploding(type(healthy)):  # type: ignore[misc]
+        def apply(self, frame: object) -> list:  # type: ignore[override]
+            feed.balances = healthy
+            raise RuntimeError(message)
+
+    feed.balances = Exploding()

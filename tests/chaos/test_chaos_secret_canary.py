@@ -44,7 +44,7 @@ from kraken_tui.feed.events import (
 )
 from kraken_tui.sim import Simulator, SimulatorThread
 from kraken_tui.sim.accounts import Account
-from tests.harness import EventLog
+from tests.harness import EventLog, break_balances_handler_once
 
 CANARY_SECRET = base64.b64encode(
     b"kraken-tui canary secret: if you can read this, it leaked!" + bytes(range(7))).decode()
@@ -157,14 +157,7 @@ async def test_feed_never_leaks_the_secret_or_tokens(
         await sink.next(DeadManSwitch, lambda e: e.error is not None, timeout=15)
         await sink.next(DeadManSwitch, lambda e: e.error is None and e.armed, timeout=15)
         # Finally a bug inside frame handling (its traceback is logged, the feed reconnects).
-        original = feed.balances
-
-        class Exploding(type(original)):  # type: ignore[misc]
-            def apply(self, frame: object) -> list:  # type: ignore[override]
-                feed.balances = original
-                raise RuntimeError("balances handler blew up")
-
-        feed.balances = Exploding()
+        break_balances_handler_once(feed, "balances handler blew up")
         chaos_sim.place_order("BTC/USD", "buy", "0.1", "30001.0", account=account)
         chaos_sim.fill_order(chaos_sim.truth_open_orders(account).popitem()[0], "0.01")
         await sink.next(FeedError, lambda e: e.error == "internal error", timeout=15)

@@ -14,7 +14,7 @@ from kraken_tui.feed.events import (
 )
 from kraken_tui.sim import Simulator
 from tests.feed.conftest import config_for
-from tests.harness import FeedRunner
+from tests.harness import FeedRunner, break_balances_handler_once
 
 
 def orders_match(runner: FeedRunner, sim: Simulator) -> bool:
@@ -200,15 +200,7 @@ async def test_a_bug_in_frame_handling_reconnects_instead_of_killing_the_loop(
     order = sim.place_order("BTC/USD", "buy", "0.5", "30000.0")
     runner = start(sim, start_feed)
     await converged(runner)
-    feed = runner.feed
-    healthy = feed.balances
-
-    class Exploding(type(healthy)):  # type: ignore[misc]
-        def apply(self, frame: object) -> list:  # type: ignore[override]
-            feed.balances = healthy
-            raise RuntimeError("boom")
-
-    feed.balances = Exploding()
+    break_balances_handler_once(runner.feed, "boom")
     mark = runner.log.mark()
     sim.fill_order(order, "0.1")
     crash = await runner.log.next(FeedError, lambda e: e.error == "internal error", after=mark)

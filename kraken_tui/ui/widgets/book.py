@@ -85,7 +85,6 @@ class BookLadder(Widget, can_focus=False):
         # The symbol tabs are the ladder's own first line: a separate tab widget (and
         # its container) would be drawn again by the compositor at every ladder paint.
         self.symbols = symbols or (symbol,)
-        self._tab_spans: list[tuple[int, int, str]] = []
         self.requested_depth = depth
         self.view: BookView | None = None
         self.valid = False
@@ -412,26 +411,31 @@ class BookLadder(Widget, can_focus=False):
             self._styles[key] = style
         return style
 
-    def _tabs_strip(self, width: int, base: Style) -> Strip:
-        """`` 1 BTC/USD  2 ETH/USD ``: the shown one highlighted; spans kept for clicks."""
-        pieces: list[tuple[str, Style]] = []
-        self._tab_spans = []
+    def _tab_labels(self) -> list[tuple[int, str, str]]:
+        """(start cell, label, symbol) per tab: `` 1 BTC/USD  2 ETH/USD ``."""
+        labels = []
         x = 0
         for i, symbol in enumerate(self.symbols):
             label = f" {i + 1} {symbol} " if i < 9 else f" {symbol} "
-            active = symbol == self.symbol
-            style = base + self._style("book--tab-active" if active else "book--tab")
-            pieces.append((label, style))
-            self._tab_spans.append((x, x + len(label), symbol))
+            labels.append((x, label, symbol))
             x += len(label)
+        return labels
+
+    def _tabs_strip(self, width: int, base: Style) -> Strip:
+        """The tab row, the shown symbol highlighted."""
+        pieces = [
+            (label, base + self._style("book--tab-active" if symbol == self.symbol
+                                       else "book--tab"))
+            for _, label, symbol in self._tab_labels()
+        ]
         return self._strip(pieces, width, base)
 
     def on_click(self, event: events.Click) -> None:
         offset = event.get_content_offset(self)
         if offset is None or offset.y != 0:
             return
-        for start, end, symbol in self._tab_spans:
-            if start <= offset.x < end:
+        for start, label, symbol in self._tab_labels():
+            if start <= offset.x < start + len(label):
                 self.post_message(self.SymbolPicked(symbol))
 
     def _imbalance_strip(self, row: Row, width: int, base: Style, stale_style: Style) -> Strip:
@@ -466,7 +470,8 @@ class BookLadder(Widget, can_focus=False):
         """Pieces padded or cut to ``width``; the last ``bar`` cells get ``overlay``.
 
         Built segment by segment: this runs for every changed row at every paint, and
-        Strip crop/join/adjust (the obvious way) cost ~4x as much.
+        the obvious way (Strip adjust, then crop twice and join for the bar) makes four
+        Strips, each with its own caches, per row.
         """
         used = sum(cell_len(text) for text, _ in parts)
         if used < width:

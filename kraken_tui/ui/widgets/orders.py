@@ -28,7 +28,8 @@ COLUMNS = (
 STATUS_SHORT = {"partially_filled": "partial", "pending_new": "pending"}
 
 
-def _right(text: str) -> str:
+def _spaced(text: str) -> str:
+    """A leading space: a value as wide as its column still stands apart from the last."""
     return " " + text
 
 
@@ -44,18 +45,23 @@ class OrdersTable(KeyedTable):
 
     def _row_cells(self, order: Order, now: float) -> dict[str, str | Text]:
         side_style = "bold green" if order.side == "buy" else "bold red"
-        opened = self._opened.setdefault(order.order_id, parse_time(order.opened_at))
+        self._opened.setdefault(order.order_id, parse_time(order.opened_at))
+        price = fmt_dec(order.limit_price) if order.limit_price is not None else "mkt"
         return {
             "symbol": " " + order.symbol,
             # A leading space: a 9-character symbol (MINA/GBP) fills its column.
             "side": Text.assemble(" ", (order.side.upper(), side_style)),
             "type": order.order_type,
-            "price": _right(fmt_dec(order.limit_price) if order.limit_price is not None else "mkt"),
-            "qty": _right(fmt_dec(order.order_qty)),
-            "filled": _right(fmt_dec(order.cum_qty)),
+            "price": _spaced(price),
+            "qty": _spaced(fmt_dec(order.order_qty)),
+            "filled": _spaced(fmt_dec(order.cum_qty)),
             "status": " " + STATUS_SHORT.get(order.status, order.status.replace("_", " ")),
-            "age": _right(fmt_age(now - opened, short=True) if opened is not None else "—"),
+            "age": self._age(order.order_id, now),
         }
+
+    def _age(self, order_id: str, now: float) -> str:
+        opened = self._opened.get(order_id)
+        return _spaced(fmt_age(now - opened, short=True) if opened is not None else "—")
 
     def apply(self, orders: tuple[Order, ...], valid: bool = True) -> None:
         """Bring the table to ``orders``: add new ids, update changed rows, drop gone ids."""
@@ -75,6 +81,4 @@ class OrdersTable(KeyedTable):
         """Refresh the age column only (once a second)."""
         now = self._clock()
         for oid in self.row_keys:
-            opened = self._opened.get(oid)
-            self.set_cell(oid, "age", _right(fmt_age(now - opened, short=True)
-                                             if opened is not None else "—"))
+            self.set_cell(oid, "age", self._age(oid, now))

@@ -119,9 +119,6 @@ class KeyedTable(ScrollView):
     def row_keys(self) -> list[str]:
         return list(self._order)
 
-    def has_row(self, key: str) -> bool:
-        return key in self._data
-
     def get_cell(self, row: str, column: str) -> Text:
         return self._data[row][column]
 
@@ -192,9 +189,13 @@ class KeyedTable(ScrollView):
         self._resize_virtual()
         return True
 
-    def _resize_virtual(self) -> None:
+    def _content_size(self) -> Size:
+        """Columns with their padding, by the header plus every body line."""
         padded = sum(self._widths) + 2 * self.cell_padding * len(self._widths)
-        size = Size(padded, len(self._lines) + 1)
+        return Size(padded, len(self._lines) + 1)
+
+    def _resize_virtual(self) -> None:
+        size = self._content_size()
         # A new virtual size costs a layout pass of the whole screen (virtual_size is a
         # layout reactive). While every row fits, no scrollbar depends on it: keep the old one.
         visible = self.size.height
@@ -224,8 +225,7 @@ class KeyedTable(ScrollView):
     def on_resize(self) -> None:
         self._strips.clear()
         self._header = None
-        padded = sum(self._widths) + 2 * self.cell_padding * len(self._widths)
-        self.virtual_size = Size(padded, len(self._lines) + 1)  # exact again: scrollbars
+        self.virtual_size = self._content_size()  # exact again: scrollbars may change
 
     def notify_style_update(self) -> None:
         super().notify_style_update()

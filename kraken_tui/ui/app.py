@@ -11,12 +11,13 @@ message handlers, on the UI loop.
 from __future__ import annotations
 
 import asyncio
+import functools
 import gc
 import logging
 import threading
 import time
 from collections.abc import Callable, Iterable
-from typing import ClassVar, Protocol
+from typing import Any, ClassVar, Protocol, TypeVar
 
 from rich.text import Text
 from textual import on, work
@@ -63,6 +64,23 @@ log = logging.getLogger("kraken_tui.ui")
 strip_cycles.apply()
 
 Sink = Callable[[FeedEvent], None]
+Handler = TypeVar("Handler", bound=Callable[..., None])
+
+
+def while_running(handler: Handler) -> Handler:
+    """Drop feed messages and ticks once shutdown has begun.
+
+    Textual prunes the screen while the app's queue is still being drained, and
+    the feed talks until it is stopped, so a late event would meet widgets that
+    are already unmounted. Nothing is lost: the monitor is going away.
+    """
+
+    @functools.wraps(handler)
+    def guarded(self: App[Any], *args: Any) -> None:
+        if self.is_running:
+            handler(self, *args)
+
+    return guarded  # type: ignore[return-value]
 
 
 class FeedLike(Protocol):
@@ -149,11 +167,15 @@ PAIR_STATUS_TEXT = {
 class StatusBar(Horizontal):
     """One line: app name, both endpoints' state, exchange status, pause; UTC clock on the right."""
 
-    def compose(self) -> ComposeResult:
-        yield Static(id="status-left")
-        yield Static(id="status-clock")
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._left = Static(id="status-left")
+        self._clock = Static(id="status-clock")
+        self._shown: tuple[str, str] = ("", "")
 
-    _shown: tuple[str, str] = ("", "")
+    def compose(self) -> ComposeResult:
+        yield self._left
+        yield self._clock
 
     def show(self, left: Text, clock: str) -> None:
         # Both fields have fixed sizes (1fr and a constant-width clock): after the first
@@ -162,8 +184,8 @@ class StatusBar(Horizontal):
             return
         first = not self._shown[1]
         self._shown = (left.markup, clock)
-        self.query_one("#status-left", Static).update(left, layout=first)
-        self.query_one("#status-clock", Static).update(clock, layout=first)
+        self._left.update(left, layout=first)
+        self._clock.update(clock, layout=first)
 
 
 class HelpScreen(ModalScreen[None]):
@@ -381,6 +403,7 @@ class KrakenMonitor(App[None]):
         self.stop_feed()
         self.exit()
 
+    @while_running
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.group != "feed":
             return
@@ -410,6 +433,7 @@ class KrakenMonitor(App[None]):
         if self.toasts:
             self.notify(message, severity=severity, timeout=4)  # type: ignore[arg-type]
 
+    @while_running
     def on_book_message(self, message: BookMessage) -> None:
         event = self._mailbox.take(message.event.symbol) or message.event
         self.events_seen += 1
@@ -420,18 +444,22 @@ class KrakenMonitor(App[None]):
         if event.valid:
             self._banners.clear_banner(f"resync:{event.symbol}")
 
+    @while_running
     def on_orders_message(self, message: OrdersMessage) -> None:
         self.events_seen += 1
         self._orders.apply(message.event.orders, message.event.valid)
 
+    @while_running
     def on_balances_message(self, message: BalancesMessage) -> None:
         self.events_seen += 1
         self._balances.apply(message.event.balances, message.event.valid)
 
+    @while_running
     def on_stats_message(self, message: StatsMessage) -> None:
         self.events_seen += 1
         self._health.on_stats(message.event)
 
+    @while_running
     def on_feed_event_message(self, message: FeedEventMessage) -> None:
         self.events_seen += 1
         event = message.event
@@ -555,6 +583,7 @@ class KrakenMonitor(App[None]):
 
     # -- periodic (1 Hz) ------------------------------------------------------
 
+    @while_running
     def tick(self) -> None:
         """Ages, countdowns, stats and RTT; state changes draw as their messages arrive."""
         self._health.tick()

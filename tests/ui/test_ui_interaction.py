@@ -310,3 +310,33 @@ async def test_changed_levels_flash_briefly() -> None:
         changed = {view.format_price(lv.price) for lv in (*view.bids[::3], *view.asks[::3])}
         assert flashed and flashed <= changed
         await wait_for(pilot, lambda: not flashing(), what="the flash to fade")
+
+
+async def test_feed_events_during_shutdown_are_dropped_not_crashes() -> None:
+    """The feed talks until it is stopped, and the DOM goes first on the way out.
+
+    Pilot's teardown prunes the screen while the app still drains its queue, so
+    events arriving at exit meet widgets already unmounted (CI once caught the
+    status bar's fields missing). run_test re-raises any handler's exception.
+    """
+    app, holder = make_app(live_script())
+    flooding = threading.Event()
+
+    def flood() -> None:
+        feed = holder.feed
+        assert feed is not None
+        attempt = 0
+        while not feed.stopped.is_set():
+            attempt += 1
+            state = "connected" if attempt % 2 else "reconnecting"
+            feed.emit(ConnectionChanged("public", state, attempt, None if attempt % 2 else 1.0))
+            if attempt == 50:
+                flooding.set()
+
+    async with app.run_test(size=(120, 34)) as pilot:
+        await settle(pilot, holder)
+        thread = threading.Thread(target=flood, daemon=True)
+        thread.start()
+        await wait_for(pilot, flooding.is_set, what="the flood to start")
+    thread.join(timeout=5)
+    assert not thread.is_alive(), "stopping the app stops the feed"

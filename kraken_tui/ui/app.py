@@ -25,6 +25,7 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
+from textual.timer import Timer
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
@@ -64,6 +65,12 @@ log = logging.getLogger("kraken_tui.ui")
 strip_cycles.apply()
 
 Sink = Callable[[FeedEvent], None]
+
+#: Orders, balances and the 1 Hz ages are drawn with the shown book's next paint, or
+#: this many seconds after they arrive if the book is quiet. Each repaint of its own
+#: is a compositor pass (~2 ms in Textual 8); at the demo's rates these were a fifth
+#: of the passes. Also caps the panels' repaint rate when order flow bursts.
+PANEL_DELAY = 0.1
 Handler = TypeVar("Handler", bound=Callable[..., None])
 
 
@@ -306,12 +313,19 @@ class KrakenMonitor(App[None]):
         self._main: Screen | None = None  # the monitor screen, once mounted
         self.feed_done = threading.Event()  # set when the feed thread has finished
         self.events_seen = 0  # feed events handled on the UI loop (tests wait on this)
+        self._panel_updates: dict[str, Callable[[], None]] = {}  # latest per panel wins
+        self._panel_timer: Timer | None = None
         if config.theme in self.available_themes:  # run.py reports an unknown name
             self.theme = config.theme
 
     @property
     def coalesced_books(self) -> int:
         return self._mailbox.coalesced
+
+    @property
+    def panels_pending(self) -> bool:
+        """True while a panel update waits for its paint (tests wait on this)."""
+        return bool(self._panel_updates)
 
     # -- layout ---------------------------------------------------------------
 
@@ -346,7 +360,7 @@ class KrakenMonitor(App[None]):
         self._banners.display = False
         self._apply_width(self.size.width)
         self._update_status()
-        self.set_interval(1.0, self.tick)
+        self.set_interval(1.0, lambda: self._defer_panel("tick", self.tick))
         self._feed = self._feed_factory(self.config, self._sink)
         self._run_feed()
         if self._freeze_heap_after is not None:
@@ -440,19 +454,39 @@ class KrakenMonitor(App[None]):
         ladder = self._ladder(event.symbol)
         if ladder is None:
             return
+        paints = ladder.paints
         ladder.show(event.view, event.valid, event.reason)
+        if ladder.paints != paints and self._panel_updates:
+            self._flush_panels()  # into the same compositor pass as the book
         if event.valid:
             self._banners.clear_banner(f"resync:{event.symbol}")
 
     @while_running
     def on_orders_message(self, message: OrdersMessage) -> None:
         self.events_seen += 1
-        self._orders.apply(message.event.orders, message.event.valid)
+        event = message.event
+        self._defer_panel("orders", lambda: self._orders.apply(event.orders, event.valid))
 
     @while_running
     def on_balances_message(self, message: BalancesMessage) -> None:
         self.events_seen += 1
-        self._balances.apply(message.event.balances, message.event.valid)
+        event = message.event
+        self._defer_panel("balances", lambda: self._balances.apply(event.balances, event.valid))
+
+    def _defer_panel(self, panel: str, update: Callable[[], None]) -> None:
+        """Draw ``update`` with the next book paint, or after ``PANEL_DELAY``."""
+        self._panel_updates[panel] = update
+        if self._panel_timer is None:
+            self._panel_timer = self.set_timer(PANEL_DELAY, self._flush_panels)
+
+    @while_running
+    def _flush_panels(self) -> None:
+        if self._panel_timer is not None:
+            self._panel_timer.stop()
+            self._panel_timer = None
+        updates, self._panel_updates = self._panel_updates, {}
+        for update in updates.values():
+            update()
 
     @while_running
     def on_stats_message(self, message: StatsMessage) -> None:

@@ -340,3 +340,40 @@ async def test_feed_events_during_shutdown_are_dropped_not_crashes() -> None:
         await wait_for(pilot, flooding.is_set, what="the flood to start")
     thread.join(timeout=5)
     assert not thread.is_alive(), "stopping the app stops the feed"
+
+
+async def test_panel_updates_are_drawn_with_the_next_book_paint(monkeypatch) -> None:
+    """An orders update waits for the shown book's paint, so both take one screen pass."""
+    from kraken_tui.ui.widgets import book
+
+    monkeypatch.setattr(book, "MAX_FPS", 1e9)  # no frame cap: every view paints at once
+    app, holder = make_app(live_script())
+    async with app.run_test(size=(120, 34)) as pilot:
+        await settle(pilot, holder)
+        table = app.query_one(OrdersTable)
+        filled = replace(ORDERS[0], cum_qty=Decimal("0.1"), status="partially_filled")
+        app.on_orders_message(OrdersMessage(OrdersUpdated((filled, *ORDERS[1:]))))
+        assert app.panels_pending
+        assert str(table.get_cell(filled.order_id, "filled")).strip() != "0.1"
+
+        # A view for a hidden symbol paints nothing, so the panels keep waiting.
+        hidden = make_view("ETH/USD", mid="3124.565", tick="0.01", price_precision=2, bump=1)
+        app.on_book_message(BookMessage(BookUpdated("ETH/USD", True, hidden)))
+        assert app.panels_pending
+
+        moved = make_view("BTC/USD", bump=1)
+        app.on_book_message(BookMessage(BookUpdated("BTC/USD", True, moved)))
+        assert not app.panels_pending
+        assert str(table.get_cell(filled.order_id, "filled")).strip() == "0.1"
+
+
+async def test_panel_updates_on_a_quiet_book_are_drawn_soon() -> None:
+    app, holder = make_app(live_script())
+    async with app.run_test(size=(120, 34)) as pilot:
+        await settle(pilot, holder)
+        table = app.query_one(OrdersTable)
+        app.on_orders_message(OrdersMessage(OrdersUpdated(ORDERS[:2])))
+        assert app.panels_pending
+        await wait_for(pilot, lambda: table.row_keys == [o.order_id for o in ORDERS[:2]],
+                       2, "the orders drawn without any book paint")
+        assert not app.panels_pending

@@ -256,13 +256,13 @@ def make_app(script: Sequence[FeedEvent], *, toasts: bool = False, **config: obj
 
 
 def settled(app, holder: FeedHolder) -> bool:
-    """True when every scripted event has been handled and every ladder painted."""
+    """True when every scripted event has been handled and every ladder and panel painted."""
     from kraken_tui.ui.widgets.book import BookLadder
 
     feed = holder.feed
     if feed is None or not feed.replayed.is_set():
         return False
-    if app.events_seen + app.coalesced_books < feed.emitted:
+    if app.events_seen + app.coalesced_books < feed.emitted or app.panels_pending:
         return False
     return not any(ladder.pending for ladder in app.query(BookLadder))
 

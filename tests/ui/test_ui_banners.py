@@ -111,6 +111,25 @@ async def test_checksum_resync_marks_the_book_stale_until_a_valid_view() -> None
         assert "resync:BTC/USD" not in banner_texts(app)
 
 
+async def test_a_hidden_books_resync_shows_and_clears_while_it_stays_hidden() -> None:
+    """Hidden books' views are parked, but a change of trust reaches the UI at once."""
+    app, holder = make_app(live_script())
+    async with app.run_test(size=(120, 34)) as pilot:
+        await settle(pilot, holder)
+        eth = app.query_one("#book-1", BookLadder)
+        assert not eth.display and eth.valid
+        mismatch = BookUpdated("ETH/USD", False, VIEWS["ETH/USD"], reason="checksum_mismatch")
+        holder.feed.emit(mismatch)
+        holder.feed.emit(ResyncStarted("ETH/USD", "checksum_mismatch", 1))
+        await settle(pilot, holder)
+        assert not eth.valid and "RESYNCING" in banner_texts(app)["resync:ETH/USD"]
+        holder.feed.emit(BookUpdated("ETH/USD", True, VIEWS["ETH/USD"]))
+        holder.feed.emit(ResyncDone("ETH/USD"))
+        await settle(pilot, holder)
+        assert eth.valid and "resync:ETH/USD" not in banner_texts(app)
+        assert not eth.display
+
+
 async def test_public_only_mode_is_announced_not_a_crash() -> None:
     app, holder = make_app(public_only_script())
     async with app.run_test(size=(120, 34)) as pilot:

@@ -214,6 +214,46 @@ def test_mailbox_keeps_only_the_latest_view() -> None:
     assert box.coalesced == 1
 
 
+def test_mailbox_parks_hidden_books_until_their_validity_changes() -> None:
+    box = BookMailbox(shown="BTC/USD")
+    eth = [BookUpdated("ETH/USD", True, make_view("ETH/USD", bump=i)) for i in range(4)]
+    assert box.put(eth[0])  # validity not yet known to the UI: post
+    assert box.take("ETH/USD") is eth[0]
+    assert not box.put(eth[1]) and not box.put(eth[2])  # parked, the UI is not woken
+    assert box.parked == 1 and box.coalesced == 1
+    stale = BookUpdated("ETH/USD", False, None, reason="checksum_mismatch")
+    assert box.put(stale)  # trust lost: the UI must know now
+    assert box.parked == 0 and box.take("ETH/USD") is stale
+    assert box.put(eth[3])  # and trust regained
+    assert box.take("ETH/USD") is eth[3]
+    btc = BookUpdated("BTC/USD", True, VIEWS["BTC/USD"])
+    assert box.put(btc) and not box.put(btc)  # the shown book: one message in flight
+    assert box.take("BTC/USD") is btc
+    assert not box.put(eth[1])
+    assert box.show("ETH/USD") is eth[1]  # switching takes the parked view
+    assert box.put(eth[2])  # and the newly shown book wakes the UI again
+
+
+async def test_a_hidden_book_is_drawn_current_when_shown() -> None:
+    app, holder = make_app(live_script())
+    async with app.run_test(size=(120, 34)) as pilot:
+        await settle(pilot, holder)
+        feed = holder.feed
+        assert feed is not None
+        latest = make_view("ETH/USD", mid="3124.565", tick="0.01", price_precision=2, bump=3)
+        for bump in (1, 2):
+            feed.emit(BookUpdated("ETH/USD", True, make_view(
+                "ETH/USD", mid="3124.565", tick="0.01", price_precision=2, bump=bump)))
+        feed.emit(BookUpdated("ETH/USD", True, latest))
+        await settle(pilot, holder)
+        assert app.parked_books == 1  # none of them woke the UI loop
+        await pilot.press("2")
+        ladder = app._ladders["ETH/USD"]
+        assert ladder.view is latest
+        await wait_for(pilot, lambda: ladder.paints > 0 and not ladder.pending, 5, "a paint")
+        assert app.parked_books == 0
+
+
 async def test_a_burst_from_the_feed_thread_ends_on_the_latest_view() -> None:
     app, holder = make_app(live_script())
     async with app.run_test(size=(120, 34)) as pilot:
@@ -342,6 +382,12 @@ async def test_feed_events_during_shutdown_are_dropped_not_crashes() -> None:
     assert not thread.is_alive(), "stopping the app stops the feed"
 
 
+def deliver_book(app, event: BookUpdated) -> None:
+    """What the feed thread's sink and the UI loop do with a book event, done now."""
+    app._mailbox.put(event)
+    app.on_book_message(BookMessage(event))
+
+
 async def test_panel_updates_are_drawn_with_the_next_book_paint(monkeypatch) -> None:
     """An orders update waits for the shown book's paint, so both take one screen pass."""
     from kraken_tui.ui.widgets import book
@@ -358,11 +404,11 @@ async def test_panel_updates_are_drawn_with_the_next_book_paint(monkeypatch) -> 
 
         # A view for a hidden symbol paints nothing, so the panels keep waiting.
         hidden = make_view("ETH/USD", mid="3124.565", tick="0.01", price_precision=2, bump=1)
-        app.on_book_message(BookMessage(BookUpdated("ETH/USD", True, hidden)))
+        deliver_book(app, BookUpdated("ETH/USD", True, hidden))
         assert app.panels_pending
 
         moved = make_view("BTC/USD", bump=1)
-        app.on_book_message(BookMessage(BookUpdated("BTC/USD", True, moved)))
+        deliver_book(app, BookUpdated("BTC/USD", True, moved))
         assert not app.panels_pending
         assert str(table.get_cell(filled.order_id, "filled")).strip() == "0.1"
 

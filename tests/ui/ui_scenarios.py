@@ -262,7 +262,8 @@ def settled(app, holder: FeedHolder) -> bool:
     feed = holder.feed
     if feed is None or not feed.replayed.is_set():
         return False
-    if app.events_seen + app.coalesced_books < feed.emitted or app.panels_pending:
+    handled = app.events_seen + app.coalesced_books + app.parked_books
+    if handled < feed.emitted or app.panels_pending:
         return False
     return not any(ladder.pending for ladder in app.query(BookLadder))
 

@@ -317,10 +317,18 @@ class BookLadder(Widget, can_focus=False):
             self._strips = [self._render_row(r, width) for r in rows]
             self.refresh()
         else:
+            # One refresh for all changed rows, runs of adjacent rows as one region:
+            # a refresh per row cost more than rendering the row.
+            dirty: list[Region] = []
             for y, row in enumerate(rows):
                 if row != old[y]:
                     self._strips[y] = self._render_row(row, width)
-                    self.refresh(Region(0, y, width, 1))
+                    if dirty and dirty[-1].bottom == y:
+                        dirty[-1] = dirty[-1].grow((0, 0, 1, 0))
+                    else:
+                        dirty.append(Region(0, y, width, 1))
+            if dirty:
+                self.refresh(*dirty)
             self._rows = rows
         # Flashes over before these rows were computed are drawn plain now: drop them, or
         # the flash timer would re-fire every 20 ms until the next view prunes them.

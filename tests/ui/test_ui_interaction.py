@@ -446,3 +446,28 @@ async def test_panel_updates_on_a_quiet_book_are_drawn_soon() -> None:
         await wait_for(pilot, lambda: table.row_keys == [o.order_id for o in ORDERS[:2]],
                        2, "the orders drawn without any book paint")
         assert not app.panels_pending
+
+
+async def test_a_view_held_by_the_frame_cap_is_painted_however_short_the_wait(
+        monkeypatch) -> None:
+    """Textual 8.2.8 drops a one-shot timer whose delay is shorter than the moment its
+    task takes to read the clock twice: a paint deferred by microseconds froze the
+    ladder for good (seen in ui_bench: the last paint 100 s old, LIVE in the border)."""
+    from types import SimpleNamespace
+
+    from kraken_tui.ui.widgets import book
+
+    app, holder = make_app(live_script())
+    async with app.run_test(size=(120, 34)) as pilot:
+        await settle(pilot, holder)
+        ladder = app._ladders["BTC/USD"]
+        now = [time.monotonic()]
+        monkeypatch.setattr(book, "time", SimpleNamespace(monotonic=lambda: now[0]))
+        deliver_book(app, BookUpdated("BTC/USD", True, make_view("BTC/USD", bump=1)))
+        assert not ladder.pending  # painted at once: the last paint is long ago
+        now[0] += 1.0 / book.MAX_FPS - 1e-7  # the next view is due 0.1 µs from now
+        latest = make_view("BTC/USD", bump=2)
+        deliver_book(app, BookUpdated("BTC/USD", True, latest))
+        assert ladder.pending  # held by the frame cap
+        await wait_for(pilot, lambda: not ladder.pending, 2, "the deferred paint")
+        assert ladder.view is latest

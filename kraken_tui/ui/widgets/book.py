@@ -9,6 +9,7 @@ paints at most ``MAX_FPS`` times a second, so a burst cannot starve the screen.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from decimal import Decimal
 from typing import ClassVar, NamedTuple
@@ -92,7 +93,7 @@ class BookLadder(Widget, can_focus=False):
         self.paused = False
         self._pending = False  # a newer view than the painted one is waiting
         self._last_paint = 0.0
-        self._paint_timer: Timer | None = None
+        self._paint_timer: asyncio.TimerHandle | None = None
         self._flash_timer: Timer | None = None
         self._rows: list[Row] = []
         self._strips: list[Strip] = []
@@ -141,11 +142,21 @@ class BookLadder(Widget, can_focus=False):
         if wait <= 0:
             self._paint()
         else:
-            self._paint_timer = self.set_timer(wait, self._paint_from_timer)
+            # asyncio's call_later, not set_timer: Textual 8.2.8 drops a one-shot timer
+            # whose delay has passed by the time its task reads the clock a second time,
+            # so a wait of microseconds here never painted again (the ladder froze).
+            loop = asyncio.get_running_loop()
+            self._paint_timer = loop.call_later(wait, self._paint_from_timer)
 
     def _paint_from_timer(self) -> None:
         self._paint_timer = None
-        self._paint()
+        if self.is_mounted and self.is_attached:
+            self._paint()
+
+    def on_unmount(self) -> None:
+        if self._paint_timer is not None:
+            self._paint_timer.cancel()
+            self._paint_timer = None
 
     def on_mount(self) -> None:
         if self._pending:

@@ -71,8 +71,6 @@ Sink = Callable[[FeedEvent], None]
 #: is a compositor pass (~2 ms in Textual 8); at the demo's rates these were a fifth
 #: of the passes. Also caps the panels' repaint rate when order flow bursts.
 PANEL_DELAY = 0.1
-#: Seconds after which a shown book's undelivered message is given up on (see tick()).
-BOOK_MESSAGE_OVERDUE = 1.0
 Handler = TypeVar("Handler", bound=Callable[..., None])
 
 
@@ -141,7 +139,7 @@ class BookMailbox:
     def __init__(self, shown: str | None = None) -> None:
         self._lock = threading.Lock()
         self._latest: dict[str, BookUpdated] = {}
-        self._in_flight: dict[str, float] = {}  # symbol -> when its message was posted
+        self._in_flight: set[str] = set()  # symbols with a message posted, not yet taken
         self._valid_told: dict[str, bool] = {}  # validity the UI last took, per symbol
         self._shown = shown
         self.coalesced = 0  # events superseded before the UI saw them
@@ -157,12 +155,12 @@ class BookMailbox:
                 return False
             if symbol != self._shown and self._valid_told.get(symbol) == event.valid:
                 return False  # parked
-            self._in_flight[symbol] = time.monotonic()
+            self._in_flight.add(symbol)
             return True
 
     def take(self, symbol: str) -> BookUpdated | None:
         with self._lock:
-            self._in_flight.pop(symbol, None)
+            self._in_flight.discard(symbol)
             event = self._latest.pop(symbol, None)
             if event is not None:
                 self._valid_told[symbol] = event.valid
@@ -172,20 +170,6 @@ class BookMailbox:
         """``symbol`` is now shown: its updates wake the UI; returns its parked view."""
         with self._lock:
             self._shown = symbol
-        return self.take(symbol)
-
-    def take_overdue(self, symbol: str, limit: float, now: float | None = None
-                     ) -> BookUpdated | None:
-        """The view whose message has been on its way for over ``limit`` seconds.
-
-        A message that never arrives would otherwise freeze the book for good: every
-        later view only replaces the stored one while a message is "in flight".
-        """
-        now = time.monotonic() if now is None else now
-        with self._lock:
-            posted = self._in_flight.get(symbol)
-            if posted is None or now - posted <= limit:
-                return None
         return self.take(symbol)
 
     @property
@@ -675,11 +659,6 @@ class KrakenMonitor(App[None]):
     @while_running
     def tick(self) -> None:
         """Ages, countdowns, stats and RTT; state changes draw as their messages arrive."""
-        overdue = self._mailbox.take_overdue(self.current_symbol(), BOOK_MESSAGE_OVERDUE)
-        if overdue is not None:
-            log.warning("%s: book message not delivered in %.0f s; showing the latest view",
-                        overdue.symbol, BOOK_MESSAGE_OVERDUE)
-            self._show_book(overdue)
         self._health.tick()
         self._orders.tick()
         self._update_status()

@@ -235,28 +235,6 @@ def test_mailbox_parks_hidden_books_until_their_validity_changes() -> None:
     assert box.put(eth[2])  # and the newly shown book wakes the UI again
 
 
-def test_mailbox_gives_up_on_a_message_that_never_arrives() -> None:
-    box = BookMailbox(shown="BTC/USD")
-    first = BookUpdated("BTC/USD", True, VIEWS["BTC/USD"])
-    assert box.put(first)
-    now = time.monotonic()
-    assert box.take_overdue("BTC/USD", 1.0, now=now) is None  # on its way, not late
-    latest = BookUpdated("BTC/USD", True, make_view("BTC/USD", bump=1))
-    assert not box.put(latest)  # only replaces the stored view while one is in flight
-    assert box.take_overdue("BTC/USD", 1.0, now=now + 2.0) is latest
-    assert box.put(first)  # the book posts again
-
-
-async def test_a_lost_book_message_does_not_freeze_the_shown_book() -> None:
-    app, holder = make_app(live_script())
-    async with app.run_test(size=(120, 34)) as pilot:
-        await settle(pilot, holder)
-        ladder = app._ladders["BTC/USD"]
-        moved = make_view("BTC/USD", bump=2)
-        app._mailbox.put(BookUpdated("BTC/USD", True, moved))  # its message is "lost"
-        await wait_for(pilot, lambda: ladder.view is moved, 5, "the 1 Hz watchdog")
-
-
 async def test_a_hidden_book_is_drawn_current_when_shown() -> None:
     app, holder = make_app(live_script())
     async with app.run_test(size=(120, 34)) as pilot:

@@ -13,8 +13,7 @@ and, for each view, does what the UI loop does for it:
 
 Each pass over the sequence is timed with the main thread's CPU clock; the figure is
 the fastest of ``--rounds`` passes, per view. The baseline, measured the same way in the
-same run, is Textual's floor for a ladder (``ui_bench``'s: a bordered line-API widget of
-the ladder's size redrawing 15 random lines, beside a side column, status and footer).
+same run, is Textual's floor for a ladder: ``textual_floor.py``, which ``ui_bench`` runs too.
 
     .venv/bin/python benchmarks/frame_bench.py [--views 300] [--rounds 7]
 """
@@ -24,21 +23,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import random
 import statistics
 import threading
 import time
 from decimal import Decimal
 from typing import Any
 
-from rich.segment import Segment
-from rich.style import Style
-from textual.app import App, ComposeResult
-from textual.containers import Horizontal, Vertical
-from textual.geometry import Region
-from textual.strip import Strip
-from textual.widget import Widget
-from textual.widgets import Footer, Static
+from textual.app import App
+from textual_floor import FloorApp, FloorLadder
 
 from kraken_tui.config import Config
 from kraken_tui.feed.events import BookUpdated, FeedEvent
@@ -149,34 +141,6 @@ def deliver(app: KrakenMonitor, event: FeedEvent) -> None:
     assert isinstance(event, BookUpdated)
     app._mailbox.put(event)
     app.on_book_message(BookMessage(event))
-
-
-class FloorLadder(Widget):
-    DEFAULT_CSS = "FloorLadder { width: 47; height: 100%; border: round green; }"
-
-    def on_mount(self) -> None:
-        self.strips: dict[int, Strip] = {}
-        self.rng = random.Random(1)
-
-    def redraw(self) -> None:
-        w, h = self.content_size
-        for y in self.rng.sample(range(h), min(15, h)):
-            text = f" {97000 + self.rng.random() * 100:.1f}  {self.rng.random() * 5:.8f}"
-            self.strips[y] = Strip([Segment(text.ljust(w)[:w], Style(color="red"))], w)
-            self.refresh(Region(0, y, w, 1))
-
-    def render_line(self, y: int) -> Strip:
-        return self.strips.get(y) or Strip.blank(self.content_size.width)
-
-
-class FloorApp(App[None]):
-    def compose(self) -> ComposeResult:
-        yield Static("status LIVE")
-        with Horizontal():
-            yield FloorLadder()
-            with Vertical():
-                yield Static("side")
-        yield Footer()
 
 
 async def measure_floor(count: int, rounds: int) -> dict[str, float]:

@@ -128,46 +128,8 @@ class Bare(App):
 Bare().run()
 """
 
-# Textual's own floor for a ladder: a bordered line-API widget (the ladder's size) that
-# redraws 15 random lines 10 times a second, beside a side column, a status line and a
-# footer, with no data behind it. What any 10 fps ladder in Textual costs at least.
-FLOOR_APP = """
-import random, time
-from rich.segment import Segment
-from rich.style import Style
-from textual.app import App
-from textual.containers import Horizontal, Vertical
-from textual.geometry import Region
-from textual.strip import Strip
-from textual.widget import Widget
-from textual.widgets import Footer, Static
-
-class Ladder(Widget):
-    DEFAULT_CSS = "Ladder { width: 47; height: 100%; border: round green; }"
-    def on_mount(self):
-        self.strips = {}
-        self.set_interval(0.1, self.tick)
-    def tick(self):
-        w, h = self.content_size
-        for y in random.sample(range(h), min(15, h)):
-            text = f" {97000 + random.random() * 100:.1f}  {random.random() * 5:.8f}"
-            self.strips[y] = Strip([Segment(text.ljust(w)[:w], Style(color="red"))], w)
-            self.refresh(Region(0, y, w, 1))
-    def render_line(self, y):
-        return self.strips.get(y) or Strip.blank(self.content_size.width)
-
-class Floor(App):
-    BINDINGS = [("q", "quit", "Quit")]
-    def compose(self):
-        yield Static("status LIVE")
-        with Horizontal():
-            yield Ladder()
-            with Vertical():
-                yield Static("side")
-        yield Footer()
-
-Floor().run()
-"""
+# Textual's own floor for a ladder, shared with frame_bench (see that file).
+FLOOR_SCRIPT = Path(__file__).with_name("textual_floor.py")
 
 
 # ---------------------------------------------------------------------- the simulator child
@@ -431,9 +393,9 @@ def steady_window(app: PtyApp, sim: BenchSim | None, warmup: float,
     return row
 
 
-def run_baseline_bare(warmup: float, duration: float, source: str = BARE_APP
+def run_baseline_bare(warmup: float, duration: float, command: list[str] | None = None
                       ) -> dict[str, Any]:
-    app = PtyApp([sys.executable, "-c", source], _env())
+    app = PtyApp(command or [sys.executable, "-c", BARE_APP], _env())
     try:
         if app.wait_for(b"LIVE", 0, 30) is None:
             raise RuntimeError(f"bare app did not start:\n{app.tail_text()}")
@@ -632,8 +594,8 @@ def main(argv: list[str] | None = None) -> int:
             out["baseline_bare_textual"] = run_baseline_bare(args.warmup, args.baseline_duration)
             print(f"baseline bare Textual app: {out['baseline_bare_textual']}", flush=True)
         if "floor" not in skip:
-            out["baseline_textual_floor"] = run_baseline_bare(args.warmup,
-                                                              args.baseline_duration, FLOOR_APP)
+            out["baseline_textual_floor"] = run_baseline_bare(
+                args.warmup, args.baseline_duration, [sys.executable, str(FLOOR_SCRIPT)])
             print(f"baseline Textual floor (15 lines at 10 Hz): {out['baseline_textual_floor']}",
                   flush=True)
         if "idle" not in skip:

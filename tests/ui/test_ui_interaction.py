@@ -27,7 +27,7 @@ from kraken_tui.feed.events import (
     OrdersUpdated,
     SystemStatusChanged,
 )
-from kraken_tui.kraken.models import Balance
+from kraken_tui.kraken.models import Balance, BookView
 from kraken_tui.ui.app import BookMailbox, HelpScreen, SymbolSwitcher
 from kraken_tui.ui.messages import BookMessage, OrdersMessage, wrap_event
 from kraken_tui.ui.widgets.balances import BalancesTable
@@ -215,9 +215,14 @@ def test_mailbox_keeps_only_the_latest_view() -> None:
     assert box.coalesced == 1
 
 
+def eth_view(bump: int) -> BookView:
+    """An ETH/USD book at its own price and precision; ``bump`` changes a few sizes."""
+    return make_view("ETH/USD", mid="3124.565", tick="0.01", price_precision=2, bump=bump)
+
+
 def test_mailbox_parks_hidden_books_until_their_validity_changes() -> None:
     box = BookMailbox(shown="BTC/USD")
-    eth = [BookUpdated("ETH/USD", True, make_view("ETH/USD", bump=i)) for i in range(4)]
+    eth = [BookUpdated("ETH/USD", True, eth_view(i)) for i in range(4)]
     assert box.put(eth[0])  # validity not yet known to the UI: post
     assert box.take("ETH/USD") is eth[0]
     assert not box.put(eth[1]) and not box.put(eth[2])  # parked, the UI is not woken
@@ -241,10 +246,9 @@ async def test_a_hidden_book_is_drawn_current_when_shown() -> None:
         await settle(pilot, holder)
         feed = holder.feed
         assert feed is not None
-        latest = make_view("ETH/USD", mid="3124.565", tick="0.01", price_precision=2, bump=3)
         for bump in (1, 2):
-            feed.emit(BookUpdated("ETH/USD", True, make_view(
-                "ETH/USD", mid="3124.565", tick="0.01", price_precision=2, bump=bump)))
+            feed.emit(BookUpdated("ETH/USD", True, eth_view(bump)))
+        latest = eth_view(3)
         feed.emit(BookUpdated("ETH/USD", True, latest))
         await settle(pilot, holder)
         assert app.parked_books == 1  # none of them woke the UI loop
@@ -404,8 +408,7 @@ async def test_panel_updates_are_drawn_with_the_next_book_paint(monkeypatch) -> 
         assert str(table.get_cell(filled.order_id, "filled")).strip() != "0.1"
 
         # A view for a hidden symbol paints nothing, so the panels keep waiting.
-        hidden = make_view("ETH/USD", mid="3124.565", tick="0.01", price_precision=2, bump=1)
-        deliver_book(app, BookUpdated("ETH/USD", True, hidden))
+        deliver_book(app, BookUpdated("ETH/USD", True, eth_view(1)))
         assert app.panels_pending
 
         moved = make_view("BTC/USD", bump=1)
@@ -439,7 +442,7 @@ async def test_a_view_held_by_the_frame_cap_is_painted_however_short_the_wait(
     async with app.run_test(size=(120, 34)) as pilot:
         await settle(pilot, holder)
         ladder = app._ladders["BTC/USD"]
-        now = [time.monotonic()]
+        now = [time.monotonic() + 1.0]  # the settle's last paint is a second old
         monkeypatch.setattr(book, "time", SimpleNamespace(monotonic=lambda: now[0]))
         deliver_book(app, BookUpdated("BTC/USD", True, make_view("BTC/USD", bump=1)))
         assert not ladder.pending  # painted at once: the last paint is long ago

@@ -150,11 +150,10 @@ class BookLadder(Widget, can_focus=False):
 
     def _paint_from_timer(self) -> None:
         self._paint_timer = None
-        if self.is_mounted and self.is_attached:
-            self._paint()
+        self._paint()
 
     def on_unmount(self) -> None:
-        if self._paint_timer is not None:
+        if self._paint_timer is not None:  # not Textual's, so not stopped with the widget
             self._paint_timer.cancel()
             self._paint_timer = None
 

@@ -46,7 +46,7 @@ from kraken_tui.feed.events import (
     RoundTrip,
     SystemStatusChanged,
 )
-from kraken_tui.ui import strip_cycles
+from kraken_tui.ui import textual_fixes
 from kraken_tui.ui.messages import (
     BalancesMessage,
     BookMessage,
@@ -62,7 +62,7 @@ from kraken_tui.ui.widgets.health import HealthPanel, state_text, system_style
 from kraken_tui.ui.widgets.orders import OrdersTable
 
 log = logging.getLogger("kraken_tui.ui")
-strip_cycles.apply()
+textual_fixes.apply()
 
 Sink = Callable[[FeedEvent], None]
 

@@ -98,3 +98,37 @@ async def test_multi_line_rows_and_a_header_that_stays_when_scrolled() -> None:
         shown = lines(table)
         assert shown[0].split() == ["Name", "Qty"]
         assert shown[1].split() == ["row3", "3"]  # body lines 5.. (row0 is body line 2)
+
+
+async def test_rows_added_to_a_scrolling_table_move_its_scrollbar_without_a_layout_pass(
+) -> None:
+    app = TableApp()
+    async with app.run_test(size=(40, 10)) as pilot:
+        table = app.query_one(KeyedTable)
+        for i in range(8):
+            table.set_row(f"r{i}", {"name": f"row{i}", "qty": str(i)})
+        await wait_for(pilot, lambda: table.show_vertical_scrollbar, 5, "a scrollbar")
+        await wait_for(pilot, lambda: table.vertical_scrollbar.region.height > 0, 5, "placed")
+        await pilot.pause()  # the layout pass that placed it has finished
+        layouts = []
+        screen = app.screen
+        refresh_layout = screen._refresh_layout
+        screen._refresh_layout = lambda *a, **k: (layouts.append(a), refresh_layout(*a, **k))
+        table.set_row("r8", {"name": "row8", "qty": "8"})
+        table.remove_row("r0")
+        table.set_row("r9", {"name": "row9", "qty": "9"})
+        await wait_for(pilot, lambda: table.virtual_size.height == 10, 5, "9 rows + header")
+        await pilot.pause()
+        assert layouts == []
+        assert table.vertical_scrollbar.window_virtual_size == 10
+        table.scroll_end(animate=False)
+        await pilot.pause()
+        assert lines(table)[-1].split() == ["row9", "9"]
+        for i in range(1, 8):
+            table.remove_row(f"r{i}")
+        # A scrollbar going away does need one.
+        await wait_for(pilot, lambda: not table.show_vertical_scrollbar and layouts, 5, "layout")
+        await pilot.pause()
+        assert [line.split() for line in lines(table)[:3]] == [
+            ["Name", "Qty"], ["row8", "8"], ["row9", "9"],
+        ]

@@ -196,12 +196,16 @@ class KeyedTable(ScrollView):
 
     def _resize_virtual(self) -> None:
         size = self._content_size()
-        # A new virtual size costs a layout pass of the whole screen (virtual_size is a
-        # layout reactive). While every row fits, no scrollbar depends on it: keep the old one.
+        # Setting virtual_size (a layout reactive) costs a layout pass of the whole screen
+        # (~14 ms), and the demo's order flow changed the rows a few times a minute. Only
+        # the scrollbars depend on it: while every row fits, keep the old size; otherwise
+        # store it quietly and update the scrollbars, which ask for a layout themselves
+        # only when one appears or goes.
         visible = self.size.height
         fits = size.height <= visible and self.virtual_size.height <= visible
-        if not (fits and size.width == self.virtual_size.width):
-            self.virtual_size = size
+        if size != self.virtual_size and not (fits and size.width == self.virtual_size.width):
+            self.set_reactive(KeyedTable.virtual_size, size)
+            self._scroll_update(size)
         self.refresh()  # rows moved: redraw from the cached strips
 
     def _relayout(self) -> None:

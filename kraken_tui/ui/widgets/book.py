@@ -21,7 +21,6 @@ from textual import events
 from textual.geometry import Region, Size
 from textual.message import Message
 from textual.strip import Strip
-from textual.timer import Timer
 from textual.widget import Widget
 
 from kraken_tui.kraken.models import BookView
@@ -94,7 +93,7 @@ class BookLadder(Widget, can_focus=False):
         self._pending = False  # a newer view than the painted one is waiting
         self._last_paint = 0.0
         self._paint_timer: asyncio.TimerHandle | None = None
-        self._flash_timer: Timer | None = None
+        self._flash_timer: asyncio.TimerHandle | None = None
         self._rows: list[Row] = []
         self._strips: list[Strip] = []
         self._widths: tuple[int, ...] = (5, 4, 5)
@@ -153,9 +152,11 @@ class BookLadder(Widget, can_focus=False):
         self._paint()
 
     def on_unmount(self) -> None:
-        if self._paint_timer is not None:  # not Textual's, so not stopped with the widget
-            self._paint_timer.cancel()
-            self._paint_timer = None
+        # asyncio's handles, not Textual timers: not stopped with the widget.
+        for handle in (self._paint_timer, self._flash_timer):
+            if handle is not None:
+                handle.cancel()
+        self._paint_timer = self._flash_timer = None
 
     def on_mount(self) -> None:
         if self._pending:
@@ -351,20 +352,22 @@ class BookLadder(Widget, can_focus=False):
 
         Every paint redraws expired flashes plain, so on a busy book the data paints end
         them and this timer never fires: re-armed at each paint, it only fires once the
-        book has been quiet. (Firing at each flash's own expiry doubled the paints.)
+        book has been quiet. (Firing at each flash's own expiry doubled the paints.) An
+        asyncio handle, not ``set_timer``: a Textual timer is a task, and one was created
+        and cancelled at every paint.
         """
         if self._flash_timer is not None:
-            self._flash_timer.stop()
+            self._flash_timer.cancel()
             self._flash_timer = None
         if not self._flash_until or self.app.animation_level == "none":
             return
         wait = max(0.02, max(self._flash_until.values()) - time.monotonic())
+        self._flash_timer = asyncio.get_running_loop().call_later(wait, self._end_flashes)
 
-        def expire() -> None:
-            self._flash_timer = None
+    def _end_flashes(self) -> None:
+        self._flash_timer = None
+        if self.is_mounted:
             self._paint(force=not self.paused)
-
-        self._flash_timer = self.set_timer(wait, expire)
 
     def render_line(self, y: int) -> Strip:
         if y < len(self._strips):
@@ -410,13 +413,15 @@ class BookLadder(Widget, can_focus=False):
         side = row.kind
         text_style = base + (stale_style if row.stale else self._style(f"book--{side}"))
         price, qty, cum = row.cells
-        flash_style = self._style("book--flash", partial=True)
         pw, qw, cw = self._widths
-        cells = [
-            (" " + price.rjust(pw) + "  ", text_style),
-            (qty.rjust(qw), text_style + flash_style if row.flash else text_style),
-            ("  " + cum.rjust(cw), text_style),
-        ]
+        if row.flash:
+            cells = [
+                (" " + price.rjust(pw) + "  ", text_style),
+                (qty.rjust(qw), text_style + self._style("book--flash", partial=True)),
+                ("  " + cum.rjust(cw), text_style),
+            ]
+        else:  # one piece: each segment costs again in every compositor and output step
+            cells = [(f" {price.rjust(pw)}  {qty.rjust(qw)}  {cum.rjust(cw)}", text_style)]
         bar = min(row.bar, width) if not row.stale else 0
         return self._strip(cells, width, base, bar, self._bar_overlay(side))
 

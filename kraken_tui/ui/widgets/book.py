@@ -23,7 +23,7 @@ from textual.message import Message
 from textual.strip import Strip
 from textual.widget import Widget
 
-from kraken_tui.kraken.models import BookView
+from kraken_tui.kraken.models import BookView, ViewLevel
 
 MAX_FPS = 20.0
 FLASH_SECONDS = 0.35
@@ -216,33 +216,30 @@ class BookLadder(Widget, can_focus=False):
             [asks[-1].cum_qty if asks else Decimal(0), bids[-1].cum_qty if bids else Decimal(0)]
         ))
         qp = view.qty_precision
-        pw, qw, cw = self._col_widths(view, asks + bids, qp)
+        texts = self._level_texts(view, asks, bids, qp)
+        pw, qw, cw = self._col_widths(texts)
         # Huge sizes in a narrow panel: show fewer size decimals rather than crop digits.
         while 1 + pw + 2 + qw + 2 + cw > width and qp > 0:
             qp -= 1
-            pw, qw, cw = self._col_widths(view, asks + bids, qp)
+            texts = self._level_texts(view, asks, bids, qp)
+            pw, qw, cw = self._col_widths(texts)
         bar_room = max(0, width)
         now = time.monotonic()
         animate = self.app.animation_level != "none"
+        flash_until = self._flash_until
 
-        def level_row(side: str, lv: object) -> Row:
-            price, qty, cum = lv.price, lv.qty, lv.cum_qty  # type: ignore[attr-defined]
-            bar = int(bar_room * (cum / max_cum)) if max_cum > 0 else 0
-            flash = animate and self._flash_until.get((side, price), 0.0) > now
-            return Row(
-                side,
-                (view.format_price(price), f"{qty:.{qp}f}", f"{cum:.{qp}f}"),
-                bar,
-                flash,
-                stale,
-            )
+        def level_row(side: str, lv: ViewLevel, cells: tuple[str, str, str]) -> Row:
+            bar = int(bar_room * (lv.cum_qty / max_cum)) if max_cum > 0 else 0
+            flash = animate and flash_until.get((side, lv.price), 0.0) > now
+            return Row(side, cells, bar, flash, stale)
 
+        ask_texts, bid_texts = texts[:len(asks)], texts[len(asks):]
         header = ("Price".rjust(pw), "Size".rjust(qw), "Total".rjust(cw))
         rows = [tabs, Row("header", header, stale=stale)]
         rows += [Row("empty")] * (n - len(asks))
-        rows += [level_row("ask", lv) for lv in reversed(asks)]
+        rows += [level_row("ask", lv, t) for lv, t in zip(asks[::-1], ask_texts[::-1], strict=True)]
         rows.append(self._spread_row(view, stale))
-        rows += [level_row("bid", lv) for lv in bids]
+        rows += [level_row("bid", lv, t) for lv, t in zip(bids, bid_texts, strict=True)]
         rows += [Row("empty")] * (n - len(bids))
         rows.append(self._imbalance_row(asks, bids, stale))
         return rows[:height]
@@ -259,10 +256,19 @@ class BookLadder(Widget, can_focus=False):
             scale = self._bar_scale = deepest * BAR_HEADROOM
         return scale
 
-    def _col_widths(self, view: BookView, levels: tuple, qp: int) -> tuple[int, int, int]:
-        pw = max([len(view.format_price(lv.price)) for lv in levels] + [5])
-        qw = max([len(f"{lv.qty:.{qp}f}") for lv in levels] + [4])
-        cw = max([len(f"{lv.cum_qty:.{qp}f}") for lv in levels] + [5])
+    @staticmethod
+    def _level_texts(view: BookView, asks: tuple[ViewLevel, ...], bids: tuple[ViewLevel, ...],
+                     qp: int) -> list[tuple[str, str, str]]:
+        """Price, size and total as drawn, asks then bids: formatted once per paint."""
+        price = view.format_price
+        return [(price(lv.price), f"{lv.qty:.{qp}f}", f"{lv.cum_qty:.{qp}f}")
+                for lv in (*asks, *bids)]
+
+    @staticmethod
+    def _col_widths(texts: list[tuple[str, str, str]]) -> tuple[int, int, int]:
+        pw = max([len(p) for p, _, _ in texts] + [5])
+        qw = max([len(q) for _, q, _ in texts] + [4])
+        cw = max([len(c) for _, _, c in texts] + [5])
         return pw, qw, cw
 
     def _spread_row(self, view: BookView, stale: bool) -> Row:

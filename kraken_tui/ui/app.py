@@ -689,6 +689,9 @@ class KrakenMonitor(App[None]):
         self._current = self.symbols.index(symbol)
         for ladder in self._ladders.values():
             ladder.set_class(ladder.symbol != symbol, "-hidden")
+        shown = self._ladders[symbol]
+        if shown.paused != self.paused:
+            shown.set_paused(self.paused)
         parked = self._mailbox.show(symbol)
         if parked is not None:
             self._show_book(parked)
@@ -731,9 +734,11 @@ class KrakenMonitor(App[None]):
         log.info("depth -> %d", self.depth)
 
     def action_toggle_pause(self) -> None:
+        # The shown ladder only; the others follow when shown (select_symbol). A ladder's
+        # restyle costs a few ms (eleven component classes): ten of them made the key
+        # wait ~30 ms during a burst.
         self.paused = not self.paused
-        for ladder in self._ladders.values():
-            ladder.set_paused(self.paused)
+        self._ladders[self.current_symbol()].set_paused(self.paused)
         self._update_status()
 
     def action_resync(self) -> None:

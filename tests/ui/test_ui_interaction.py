@@ -115,8 +115,13 @@ async def test_resync_pause_and_panel_keys() -> None:
         holder.feed.emit(BookUpdated("BTC/USD", True, make_view(bump=3)))
         await settle(pilot, holder)
         assert ladder.paints == painted  # frozen while paused
-        await pilot.press("p")
+        await pilot.press("2")  # another book shown while paused is paused too
+        eth = app.query_one("#book-1", BookLadder)
+        await wait_for(pilot, lambda: eth.display and eth.paused, what="ETH/USD paused")
+        assert eth.border_subtitle == "PAUSED"
+        await pilot.press("p", "1")
         await wait_for(pilot, lambda: ladder.paints > painted, what="repaint after resume")
+        assert not ladder.paused and not eth.paused and ladder.border_subtitle == "LIVE"
         await pilot.press("t")
         await pilot.pause()
         assert not app.query_one("#side").display

@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import itertools
-import json
-from pathlib import Path
 
 import pytest
 
 from kraken_tui.feed.rest import KrakenRest, KrakenRestError, check_secret, sign
-
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures"
+from tests.captures import docs_examples
 
 
 def test_sign_matches_kraken_worked_example() -> None:
-    example = json.loads((FIXTURES / "kraken-docs-examples.json").read_text())[
+    example = docs_examples()[
         "rest_signature_example"
     ]
     signature = sign(

@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from kraken_tui.sim.market import DEPTHS, PAIRS, BookView, Market, checksum_levels
 from kraken_tui.sim.wire import Num, dumps, fmt_units
-
-# shared/ sits beside the repository, as CI lays it out.
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "kraken-docs-examples.json"
+from tests.captures import docs_examples
 
 
 def _ints(levels: list[dict[str, Any]], pp: int, qp: int) -> list[tuple[int, int]]:
@@ -22,7 +18,7 @@ def _ints(levels: list[dict[str, Any]], pp: int, qp: int) -> list[tuple[int, int
 
 
 def test_checksum_matches_kraken_guide_and_matic_examples() -> None:
-    docs = json.loads(FIXTURES.read_text())
+    docs = docs_examples()
     guide = docs["book_checksum_guide_btcusd"]
     data = guide["message"]["data"][0]
     assert checksum_levels(_ints(data["bids"], 1, 8), _ints(data["asks"], 1, 8)) == 3310070434

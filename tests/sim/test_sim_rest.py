@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Any
 
 from kraken_tui.sim import Simulator
 from kraken_tui.sim.rest import api_sign
-
-# shared/ sits beside the repository, as CI lays it out.
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "kraken-docs-examples.json"
+from tests.captures import docs_examples
 
 
 def test_api_sign_matches_kraken_worked_example() -> None:
-    ex = json.loads(FIXTURES.read_text())["rest_signature_example"]
+    ex = docs_examples()["rest_signature_example"]
     got = api_sign(ex["private_key"], ex["uri_path"], ex["nonce"], ex["encoded_payload"].encode())
     assert got == ex["expected_api_sign"]
     assert got == ("4/dpxb3iT4tp/ZCVEwSnEsLxx0bqyhLpdfOpc6fn7OR8+UClSV5n9E6aSS8MPtnRfp32bAb0"

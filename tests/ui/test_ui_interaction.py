@@ -451,9 +451,39 @@ async def test_a_view_held_by_the_frame_cap_is_painted_however_short_the_wait(
         monkeypatch.setattr(book, "time", SimpleNamespace(monotonic=lambda: now[0]))
         deliver_book(app, BookUpdated("BTC/USD", True, make_view("BTC/USD", bump=1)))
         assert not ladder.pending  # painted at once: the last paint is long ago
-        now[0] += 1.0 / book.MAX_FPS - 1e-7  # the next view is due 0.1 µs from now
+        now[0] += book.PAINT_GAP_SHARE / book.MAX_FPS - 1e-7  # next paint due in 0.1 µs
         latest = make_view("BTC/USD", bump=2)
         deliver_book(app, BookUpdated("BTC/USD", True, latest))
         assert ladder.pending  # held by the frame cap
         await wait_for(pilot, lambda: not ladder.pending, 2, "the deferred paint")
         assert ladder.view is latest
+
+
+def test_the_frame_cap_allows_max_fps_paints_in_any_second() -> None:
+    """Views every 1 ms for 3 s, each painted as soon as the cap allows."""
+    import itertools
+
+    from kraken_tui.ui.widgets.book import MAX_FPS, PAINT_GAP_SHARE, paint_due
+
+    painted: list[float] = []
+    pending = False
+    for tick in range(3000):
+        now = tick * 0.001
+        pending = True  # a new view
+        if pending and paint_due(painted, MAX_FPS) <= now + 1e-9:
+            painted.append(now)
+            pending = False
+    gaps = [b - a for a, b in itertools.pairwise(painted)]
+    assert min(gaps) >= PAINT_GAP_SHARE / MAX_FPS - 1e-9
+    for start in painted:  # every one-second window starting at a paint
+        assert sum(start <= t < start + 1.0 - 1e-6 for t in painted) <= MAX_FPS
+    assert len(painted) >= 3 * MAX_FPS - 1  # the cap is met, not undershot
+
+
+def test_a_view_a_little_early_is_painted_at_once() -> None:
+    """The feed's 1/MAX_FPS pacing jitters: a view 47 ms after the last paint is not held."""
+    from kraken_tui.ui.widgets.book import MAX_FPS, paint_due
+
+    assert paint_due([], MAX_FPS) < 0
+    assert paint_due([10.0], MAX_FPS) <= 10.0 + 0.047
+    assert paint_due([10.0], MAX_FPS) > 10.0 + 0.04

@@ -487,3 +487,17 @@ def test_a_view_a_little_early_is_painted_at_once() -> None:
     assert paint_due([], MAX_FPS) < 0
     assert paint_due([10.0], MAX_FPS) <= 10.0 + 0.047
     assert paint_due([10.0], MAX_FPS) > 10.0 + 0.04
+
+
+def test_the_depth_bar_scale_grows_at_once_and_shrinks_only_after_a_quiet_spell() -> None:
+    from kraken_tui.ui.widgets.book import BAR_SHRINK_AFTER, BarScale
+
+    scale = BarScale()
+    assert scale.update(Decimal(10), 0.0) == Decimal(11)  # 110% of the deepest
+    assert scale.update(Decimal(7), 1.0) == Decimal(11)  # swings inside: no rescale
+    assert scale.update(Decimal(12), 2.0) == Decimal("13.2")  # outgrown: at once
+    assert scale.update(Decimal(3), 3.0) == Decimal("13.2")  # under half: not yet
+    assert scale.update(Decimal(5), 3.0 + BAR_SHRINK_AFTER - 0.1) == Decimal("13.2")
+    assert scale.update(Decimal(8), 3.0 + BAR_SHRINK_AFTER) == Decimal("13.2")  # back up
+    assert scale.update(Decimal(2), 10.0) == Decimal("13.2")  # a new quiet spell starts
+    assert scale.update(Decimal(2), 10.0 + BAR_SHRINK_AFTER) == Decimal("2.2")

@@ -33,7 +33,8 @@ MAX_FPS = 20.0
 PAINT_GAP_SHARE = 0.9
 FLASH_SECONDS = 0.35
 BAR_HEADROOM = Decimal("1.1")  # a full-width bar is 110% of the deepest total when rescaled
-BAR_RESCALE_BELOW = Decimal("0.75")
+BAR_SHRINK_BELOW = Decimal("0.5")  # the scale shrinks once the depth stays under half of it
+BAR_SHRINK_AFTER = 5.0  # seconds
 
 STALE_REASONS = {
     "disconnected": "disconnected",
@@ -65,6 +66,35 @@ def paint_due(paint_times: Sequence[float], fps: float) -> float:
 
 def describe_reason(reason: str) -> str:
     return STALE_REASONS.get(reason, reason.replace("_", " ") or "not live")
+
+
+class BarScale:
+    """The cumulative size a full-width depth bar stands for.
+
+    Every rescale moves every bar, a redraw of every row, and bars that jump are hard
+    to read. The scale grows at once when the depth outgrows it, and shrinks only after
+    the depth has stayed under half of it for ``BAR_SHRINK_AFTER`` seconds. (Rescaling
+    whenever the deepest total left a 75-110% band rescaled every fourth view of the
+    demo's books: a depth-10 total swings as big levels enter and leave the top ten.)
+    """
+
+    def __init__(self) -> None:
+        self.value: Decimal | None = None
+        self._low_since: float | None = None
+
+    def update(self, deepest: Decimal, now: float) -> Decimal:
+        scale = self.value
+        if scale is not None and deepest <= scale:
+            if deepest >= scale * BAR_SHRINK_BELOW:
+                self._low_since = None
+                return scale
+            if self._low_since is None:
+                self._low_since = now
+            if now - self._low_since < BAR_SHRINK_AFTER:
+                return scale
+        self._low_since = None
+        self.value = deepest * BAR_HEADROOM
+        return self.value
 
 
 class Row(NamedTuple):
@@ -121,7 +151,7 @@ class BookLadder(Widget, can_focus=False):
         self._strips: list[Strip] = []
         self._widths: tuple[int, ...] = (5, 4, 5)
         self._prev_qty: dict[tuple[str, Decimal], Decimal] = {}
-        self._bar_scale: Decimal | None = None
+        self._bar_scale = BarScale()
         self._flash_until: dict[tuple[str, Decimal], float] = {}
         # Component styles, resolved once until the CSS changes: resolving walks the CSS
         # (it was ~1.5% of a core when done at every paint).
@@ -235,9 +265,10 @@ class BookLadder(Widget, can_focus=False):
             return rows[:height]
         asks = view.asks[:n]
         bids = view.bids[:n]
-        max_cum = self._bar_scale_for(max(
-            [asks[-1].cum_qty if asks else Decimal(0), bids[-1].cum_qty if bids else Decimal(0)]
-        ))
+        now = time.monotonic()
+        deepest = max(asks[-1].cum_qty if asks else Decimal(0),
+                      bids[-1].cum_qty if bids else Decimal(0))
+        max_cum = self._bar_scale.update(deepest, now)
         qp = view.qty_precision
         texts = self._level_texts(view, asks, bids, qp)
         pw, qw, cw = self._col_widths(texts)
@@ -247,7 +278,6 @@ class BookLadder(Widget, can_focus=False):
             texts = self._level_texts(view, asks, bids, qp)
             pw, qw, cw = self._col_widths(texts)
         bar_room = max(0, width)
-        now = time.monotonic()
         animate = self.app.animation_level != "none"
         flash_until = self._flash_until
 
@@ -266,18 +296,6 @@ class BookLadder(Widget, can_focus=False):
         rows += [Row("empty")] * (n - len(bids))
         rows.append(self._imbalance_row(asks, bids, stale))
         return rows[:height]
-
-    def _bar_scale_for(self, deepest: Decimal) -> Decimal:
-        """The cumulative size a full-width bar stands for, kept while it still fits.
-
-        Rescaling at every view moved every bar by a cell whenever the deepest total
-        changed: visual noise, and a redraw of every row. The scale has headroom and
-        changes only when the depth outgrows it or shrinks well below it.
-        """
-        scale = self._bar_scale
-        if scale is None or deepest > scale or deepest < scale * BAR_RESCALE_BELOW:
-            scale = self._bar_scale = deepest * BAR_HEADROOM
-        return scale
 
     @staticmethod
     def _level_texts(view: BookView, asks: tuple[ViewLevel, ...], bids: tuple[ViewLevel, ...],

@@ -96,18 +96,14 @@ def _render_partial_update(self: Compositor) -> ChopsUpdate | None:
     box overlaps it: every widget visible in that piece overlapped the box, so the group
     rendered it, and the front one won as usual.
     """
+    groups = _column_groups(self._dirty_regions)
+    if len(groups) <= 1:  # one box (or nothing): Textual's own pass, with _get_renders fixed
+        return _original_render_partial_update(self)
     regions = self._dirty_regions.copy()
     self._dirty_regions.clear()
-    if not regions:
-        return None
     screen = self.size.region
     spans = list(self._regions_to_spans(regions))
     chop_ends = [cut_set[1:] for cut_set in self.cuts]
-    groups = _column_groups(regions)
-    if len(groups) == 1:
-        crop = Region.from_union(list(regions)).intersection(screen)
-        rendered = {y for y, _, _ in spans}.__contains__
-        return ChopsUpdate(self._render_chops(crop, rendered), spans, chop_ends)
     chops = [dict.fromkeys(cut_set[:-1]) for cut_set in self.cuts]
     for group in groups:
         crop = Region.from_union(group).intersection(screen)

@@ -50,22 +50,6 @@ def test_patched_methods_answer_like_the_originals() -> None:
         assert patched_strip.cell_length == original_strip.cell_length
 
 
-async def test_the_monitor_freezes_its_startup_heap_when_asked() -> None:
-    import gc
-
-    from ui_scenarios import FeedHolder, demo_config, fixed_clock, live_script, wait_for
-
-    from kraken_tui.ui.app import KrakenMonitor
-
-    app = KrakenMonitor(demo_config(), FeedHolder(live_script()), clock=fixed_clock,
-                        toasts=False, freeze_heap_after=0.1)
-    try:
-        async with app.run_test(size=(120, 34)) as pilot:
-            await wait_for(pilot, lambda: gc.get_freeze_count() > 0, 5, "the heap frozen")
-    finally:
-        gc.unfreeze()  # the test process goes on: let its heap be collected again
-
-
 def render_partial(app, regions: list[Region], fixed: bool) -> tuple[str, list[str]]:
     """The terminal output of a partial update of ``regions``, and the widgets it rendered."""
     compositor = app.screen._compositor

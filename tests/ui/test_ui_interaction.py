@@ -501,3 +501,19 @@ def test_the_depth_bar_scale_grows_at_once_and_shrinks_only_after_a_quiet_spell(
     assert scale.update(Decimal(8), 3.0 + BAR_SHRINK_AFTER) == Decimal("13.2")  # back up
     assert scale.update(Decimal(2), 10.0) == Decimal("13.2")  # a new quiet spell starts
     assert scale.update(Decimal(2), 10.0 + BAR_SHRINK_AFTER) == Decimal("2.2")
+
+
+async def test_the_monitor_freezes_its_startup_heap_when_asked() -> None:
+    import gc
+
+    from ui_scenarios import FeedHolder, demo_config, fixed_clock
+
+    from kraken_tui.ui.app import KrakenMonitor
+
+    app = KrakenMonitor(demo_config(), FeedHolder(live_script()), clock=fixed_clock,
+                        toasts=False, freeze_heap_after=0.1)
+    try:
+        async with app.run_test(size=(120, 34)) as pilot:
+            await wait_for(pilot, lambda: gc.get_freeze_count() > 0, 5, "the heap frozen")
+    finally:
+        gc.unfreeze()  # the test process goes on: let its heap be collected again

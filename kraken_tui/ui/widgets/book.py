@@ -413,9 +413,8 @@ class BookLadder(Widget, can_focus=False):
         self._flash_timer = asyncio.get_running_loop().call_later(wait, self._end_flashes)
 
     def _end_flashes(self) -> None:
-        self._flash_timer = None
-        if self.is_mounted:
-            self._paint(force=not self.paused)
+        self._flash_timer = None  # cancelled in on_unmount: the widget is still mounted
+        self._paint(force=not self.paused)
 
     def render_line(self, y: int) -> Strip:
         if y < len(self._strips):

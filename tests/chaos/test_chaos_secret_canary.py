@@ -244,7 +244,7 @@ def test_events_command_never_leaks_the_secret_or_tokens() -> None:
                 [sys.executable, "-c", EVENTS_WRAPPER, "events", "--private",
                  "--dead-man-switch", "3", "--symbol", "BTC/USD", "--ws-url", sim.ws_url,
                  "--ws-auth-url", sim.ws_auth_url, "--rest-url", sim.rest_url,
-                 "--heartbeat-timeout", "2", "--duration", "9"],
+                 "--heartbeat-timeout", "2", "--duration", "14"],
                 capture_output=True, text=True, timeout=60, env=env,
             )
         finally:

@@ -47,6 +47,7 @@ class Config:
     api_key: str | None = field(default=None, repr=False)
     api_secret: str | None = field(default=None, repr=False)
     source: Path | None = None  # the file the settings came from, if any
+    log_path: Path | None = None  # where the monitor logs (banners name it)
 
     @property
     def has_credentials(self) -> bool:

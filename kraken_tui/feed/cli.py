@@ -18,14 +18,8 @@ import sys
 from collections.abc import Iterator
 from typing import Any, TextIO
 
-from kraken_tui.feed.connection import (
-    BOOK_DEPTHS,
-    KRAKEN_REST_URL,
-    KRAKEN_WS_AUTH_URL,
-    KRAKEN_WS_URL,
-    Feed,
-    FeedConfig,
-)
+from kraken_tui.config import DEFAULT_REST_URL, DEFAULT_WS_AUTH_URL, DEFAULT_WS_URL, DEPTHS
+from kraken_tui.feed.connection import Feed, FeedConfig
 from kraken_tui.feed.events import FeedEvent
 from kraken_tui.feed.rest import KrakenRest, KrakenRestError, check_secret
 
@@ -35,7 +29,7 @@ log = logging.getLogger(__name__)
 def add_events_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--symbol", action="append", dest="symbols", metavar="SYMBOL",
                         help="book to watch, e.g. BTC/USD (repeatable; default BTC/USD)")
-    parser.add_argument("--depth", type=int, default=10, choices=BOOK_DEPTHS)
+    parser.add_argument("--depth", type=int, default=10, choices=DEPTHS)
     parser.add_argument("--private", action="store_true",
                         help="also stream open orders and balances (needs KRAKEN_API_KEY and "
                         "KRAKEN_API_SECRET, or --demo)")
@@ -44,12 +38,12 @@ def add_events_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--demo", action="store_true",
                         help="run against the embedded simulator on loopback")
     parser.add_argument("--ws-url", default=None,
-                        help=f"public WebSocket (default {KRAKEN_WS_URL})")
+                        help=f"public WebSocket (default {DEFAULT_WS_URL})")
     parser.add_argument("--ws-auth-url", default=None,
-                        help=f"private WebSocket (default {KRAKEN_WS_AUTH_URL})")
+                        help=f"private WebSocket (default {DEFAULT_WS_AUTH_URL})")
     parser.add_argument("--rest-url", default=None,
                         help=f"REST base; private calls go to <base>/0/private/<Method> "
-                        f"(default {KRAKEN_REST_URL})")
+                        f"(default {DEFAULT_REST_URL})")
     parser.add_argument("--duration", type=float, default=None, metavar="S",
                         help="exit 0 by itself after S seconds")
     parser.add_argument("--book-interval", type=float, default=0.0, metavar="S",
@@ -82,9 +76,9 @@ def run_events(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int
             config = FeedConfig(
                 symbols=tuple(args.symbols or ["BTC/USD"]),
                 depth=args.depth,
-                ws_url=endpoints.get("ws_url") or args.ws_url or KRAKEN_WS_URL,
-                ws_auth_url=endpoints.get("ws_auth_url") or args.ws_auth_url or KRAKEN_WS_AUTH_URL,
-                rest_url=endpoints.get("rest_url") or args.rest_url or KRAKEN_REST_URL,
+                ws_url=endpoints.get("ws_url") or args.ws_url or DEFAULT_WS_URL,
+                ws_auth_url=endpoints.get("ws_auth_url") or args.ws_auth_url or DEFAULT_WS_AUTH_URL,
+                rest_url=endpoints.get("rest_url") or args.rest_url or DEFAULT_REST_URL,
                 api_key=api_key,
                 api_secret=api_secret,
                 private=bool(args.private),

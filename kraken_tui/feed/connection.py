@@ -25,6 +25,7 @@ from typing import Any, Literal
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
 
+from kraken_tui.config import DEFAULT_REST_URL, DEFAULT_WS_AUTH_URL, DEFAULT_WS_URL, DEPTHS
 from kraken_tui.feed.backoff import MAINTENANCE_MIN_DELAY_S, AttemptBudget, Backoff
 from kraken_tui.feed.deadman import DeadManSwitchKeeper
 from kraken_tui.feed.events import (
@@ -75,10 +76,6 @@ log = logging.getLogger(__name__)
 _wire_log = logging.getLogger("kraken_tui.feed.wire")
 _wire_log.setLevel(logging.WARNING)
 
-KRAKEN_WS_URL = "wss://ws.kraken.com/v2"
-KRAKEN_WS_AUTH_URL = "wss://ws-auth.kraken.com/v2"
-KRAKEN_REST_URL = "https://api.kraken.com"
-BOOK_DEPTHS = (10, 25, 100, 500, 1000)
 
 #: A checksum resync closer than this to the previous one backs off; a symbol
 #: that has been quiet this long starts again from an immediate resync.
@@ -93,9 +90,9 @@ class FeedConfig:
 
     symbols: tuple[str, ...] = ("BTC/USD",)
     depth: int = 10
-    ws_url: str = KRAKEN_WS_URL
-    ws_auth_url: str = KRAKEN_WS_AUTH_URL
-    rest_url: str = KRAKEN_REST_URL
+    ws_url: str = DEFAULT_WS_URL
+    ws_auth_url: str = DEFAULT_WS_AUTH_URL
+    rest_url: str = DEFAULT_REST_URL
     api_key: str | None = field(default=None, repr=False)
     api_secret: str | None = field(default=None, repr=False)
     #: None: private channels whenever credentials are present.
@@ -116,8 +113,8 @@ class FeedConfig:
     connect_timeout: float = 10.0
 
     def __post_init__(self) -> None:
-        if self.depth not in BOOK_DEPTHS:
-            raise ValueError(f"depth must be one of {BOOK_DEPTHS}, not {self.depth}")
+        if self.depth not in DEPTHS:
+            raise ValueError(f"depth must be one of {DEPTHS}, not {self.depth}")
         if not self.symbols:
             raise ValueError("at least one symbol is needed")
         if self.heartbeat_timeout <= 0:
@@ -239,8 +236,8 @@ class Feed:
 
     def set_depth(self, depth: int) -> None:
         """Resubscribe every book at ``depth``; safe from any thread."""
-        if depth not in BOOK_DEPTHS:
-            raise ValueError(f"depth must be one of {BOOK_DEPTHS}")
+        if depth not in DEPTHS:
+            raise ValueError(f"depth must be one of {DEPTHS}")
         self._call_threadsafe(self._change_depth, depth)
 
     def book(self, symbol: str) -> OrderBook | None:

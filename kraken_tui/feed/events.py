@@ -181,7 +181,7 @@ class RoundTrip(FeedEvent):
 class DeadManSwitch(FeedEvent):
     """State of CancelAllOrdersAfter; ``error`` set means it is failing (show loudly)."""
 
-    kind: ClassVar[str] = "dead_man_switch"
+    kind: ClassVar[str] = "deadman"
     armed: bool
     timeout: int
     trigger_time: str | None = None
@@ -205,11 +205,29 @@ class FeedStats(FeedEvent):
 
 
 @dataclass(frozen=True, slots=True)
+class CredentialsRejected(FeedEvent):
+    """Kraken refused the API key or its signature (EAPI:Invalid key / Invalid signature).
+
+    Retries go on, paced by the backoff (keys can be fixed on the web meanwhile), but
+    the UI keeps a red banner up until the private endpoint next reports ``connected``.
+    """
+
+    kind: ClassVar[str] = "credentials_rejected"
+    error: str  # Kraken's own error text, e.g. "EAPI:Invalid key"
+    detail: str = ""
+
+
+#: Where a handled failure happened: a connection, a REST call, the dead man's
+#: switch task or the feed's own housekeeping (stats).
+ErrorSource = Literal["public", "private", "rest", "deadman", "feed"]
+
+
+@dataclass(frozen=True, slots=True)
 class FeedError(FeedEvent):
     """Something went wrong and was handled (REST error, malformed frame, refused subscribe)."""
 
     kind: ClassVar[str] = "error"
-    endpoint: Endpoint | Literal["rest"]
+    endpoint: ErrorSource
     error: str
     detail: str = ""
 
@@ -238,5 +256,6 @@ Event = (
     | DeadManSwitch
     | FeedStats
     | FeedError
+    | CredentialsRejected
     | ModeChanged
 )

@@ -46,7 +46,6 @@ from kraken_tui.feed.events import (
     RoundTrip,
     SystemStatusChanged,
 )
-from kraken_tui.ui import textual_fixes
 from kraken_tui.ui.messages import (
     BalancesMessage,
     BookMessage,
@@ -62,7 +61,6 @@ from kraken_tui.ui.widgets.health import HealthPanel, state_text, system_style
 from kraken_tui.ui.widgets.orders import OrdersTable
 
 log = logging.getLogger("kraken_tui.ui")
-textual_fixes.apply()
 
 Sink = Callable[[FeedEvent], None]
 
@@ -100,31 +98,6 @@ class FeedLike(Protocol):
 
 
 FeedFactory = Callable[[Config, Sink], FeedLike]
-
-#: Seconds between book views from the feed: the ladder's 20 fps repaint cap.
-BOOK_REPAINT_INTERVAL = 0.05
-
-
-def real_feed_factory(config: Config, sink: Sink) -> FeedLike:
-    """Build the real websocket feed from the app's settings."""
-    from kraken_tui.feed.connection import Feed, FeedConfig
-
-    feed_config = FeedConfig(
-        symbols=config.symbols,
-        depth=config.depth,
-        ws_url=config.ws_url,
-        ws_auth_url=config.ws_auth_url,
-        rest_url=config.rest_url,
-        api_key=config.api_key,
-        api_secret=config.api_secret,
-        heartbeat_timeout=config.heartbeat_timeout,
-        dead_man_switch=config.dead_man_switch,
-        # The ladder repaints at most 20 times a second, so a view per frame would be
-        # built only to be dropped: at burst rates that alone capped the feed at ~4k fps.
-        book_emit_interval=BOOK_REPAINT_INTERVAL,
-    )
-    return Feed(feed_config, sink)
-
 
 class BookMailbox:
     """Latest book event per symbol, shared between the feed thread and the UI loop.
@@ -319,7 +292,7 @@ class KrakenMonitor(App[None]):
     def __init__(
         self,
         config: Config,
-        feed_factory: FeedFactory = real_feed_factory,
+        feed_factory: FeedFactory | None = None,
         *,
         clock: Callable[[], float] = time.time,
         toasts: bool = True,
@@ -335,6 +308,10 @@ class KrakenMonitor(App[None]):
         self.paused = False
         self.clock = clock
         self.toasts = toasts
+        if feed_factory is None:
+            from kraken_tui.ui.run import real_feed_factory
+
+            feed_factory = real_feed_factory
         self._feed_factory = feed_factory
         self._feed: FeedLike | None = None
         self._mailbox = BookMailbox(shown=config.symbols[0])

@@ -10,10 +10,12 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
 from kraken_tui.config import (
+    Config,
     ConfigError,
     apply_overrides,
     check_depth,
@@ -21,8 +23,32 @@ from kraken_tui.config import (
     default_log_path,
     load_config,
 )
+from kraken_tui.feed.connection import Feed, FeedConfig
+from kraken_tui.feed.events import FeedEvent
 
 DEMO_SYMBOLS = ("BTC/USD", "ETH/USD", "DOGE/USD")
+
+#: Seconds between book views from the feed: the ladder's 20 fps repaint cap.
+BOOK_REPAINT_INTERVAL = 0.05
+
+
+def real_feed_factory(config: Config, sink: Callable[[FeedEvent], None]) -> Feed:
+    """Build the real websocket feed from the app's settings."""
+    feed_config = FeedConfig(
+        symbols=config.symbols,
+        depth=config.depth,
+        ws_url=config.ws_url,
+        ws_auth_url=config.ws_auth_url,
+        rest_url=config.rest_url,
+        api_key=config.api_key,
+        api_secret=config.api_secret,
+        heartbeat_timeout=config.heartbeat_timeout,
+        dead_man_switch=config.dead_man_switch,
+        # The ladder repaints at most 20 times a second, so a view per frame would be
+        # built only to be dropped: at burst rates that alone capped the feed at ~4k fps.
+        book_emit_interval=BOOK_REPAINT_INTERVAL,
+    )
+    return Feed(feed_config, sink)
 
 
 def _depth(text: str) -> int:
@@ -110,7 +136,10 @@ def run_monitor(args: argparse.Namespace, parser: argparse.ArgumentParser) -> in
     log = logging.getLogger("kraken_tui")
     log.info("starting monitor %r", config)
 
+    from kraken_tui.ui import textual_fixes
     from kraken_tui.ui.app import KrakenMonitor
+
+    textual_fixes.apply()
 
     sim_thread = None
     if args.demo:

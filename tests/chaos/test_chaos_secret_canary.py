@@ -253,7 +253,7 @@ def test_events_command_never_leaks_the_secret_or_tokens() -> None:
         tokens = handle.call(lambda: issued_tokens(sim, account))
     assert proc.returncode == 0, proc.stderr[-2000:]
     kinds = {json.loads(line)["event"] for line in proc.stdout.splitlines()}
-    assert {"orders", "balances", "dead_man_switch", "error"} <= kinds
+    assert {"orders", "balances", "deadman", "error"} <= kinds
     assert "the output writer crashed" in proc.stderr  # the sink crash was logged
     assert "DEBUG httpcore" in proc.stderr  # DEBUG logging was on
     assert len(tokens) >= 4

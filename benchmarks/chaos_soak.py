@@ -508,7 +508,7 @@ class Soak:
         is immediate), so the last ``waits`` of them belong to this fault. Read from the
         feed's per-book backoff: internal state, which the feed does not announce.
         """
-        st = self.feed._books.get(symbol)
+        st = self.feed.books.books.get(symbol)
         if st is None:
             return 0.0
         total = 0.0

@@ -14,7 +14,7 @@ round-robin over the 20 symbols; after a warm-up the feed is measured for a wind
 
 Latency method. Every book frame carries the simulator's ``timestamp``
 (``rfc3339_us()``, wall clock, taken when the frame is built, just before it is
-queued for its socket). The feed's ``_on_book`` is wrapped: after the original has
+queued for its socket). The feed's ``books.on_book`` is wrapped: after the original has
 applied the frame, verified the checksum and emitted the ``BookUpdated``, the wrapper
 takes ``time.time()``; the difference is frame-to-state latency. Both processes read
 the same system clock, so no offset is involved. One frame in ``--sample`` is timed
@@ -322,14 +322,14 @@ def _parse_ts(text: str) -> float:
 
 
 class LatencyProbe:
-    """Wraps ``feed._on_book``: times one frame in ``every`` from sim timestamp to applied."""
+    """Wraps ``feed.books.on_book``: times one frame in ``every`` from sim timestamp to applied."""
 
     def __init__(self, feed: Feed, every: int) -> None:
         self.every = every
         self.n = 0
         self.samples: list[float] = []
         self.recording = False
-        original: Callable[..., None] = feed._on_book
+        original: Callable[..., None] = feed.books.on_book
         clock = time.time
 
         def timed(data: Any, is_snapshot: bool) -> None:
@@ -339,7 +339,7 @@ class LatencyProbe:
                 if self.n % every == 0 and data.timestamp:
                     self.samples.append(clock() - _parse_ts(data.timestamp))
 
-        feed._on_book = timed  # type: ignore[method-assign]
+        feed.books.on_book = timed  # type: ignore[method-assign]
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -450,16 +450,16 @@ async def run_feed_load(rates: list[int], depth: int, warmup: float, window: flo
         task = asyncio.create_task(feed.run())
         await _wait_for(lambda: len(valid) == len(SYMBOLS), 30, "all books live")
         stats = feed.stats["public"]
-        before = (stats.resyncs, stats.reconnects)
+        before = (feed.books.resyncs, stats.reconnects)
         for rate in rates:
             results.append(await _measure_rate(sim, feed, probe, rate, warmup, window,
                                                lambda: stats.frames))
             results[-1]["book_emit_interval"] = emit_interval
             # A resync or reconnect means books were not live for part of the window:
             # frames for them were dropped cheaply, so the row does not measure the feed.
-            results[-1]["books_broke"] = (stats.resyncs, stats.reconnects) != before
-            before = (stats.resyncs, stats.reconnects)
-            results[-1]["resyncs_total"] = stats.resyncs
+            results[-1]["books_broke"] = (feed.books.resyncs, stats.reconnects) != before
+            before = (feed.books.resyncs, stats.reconnects)
+            results[-1]["resyncs_total"] = feed.books.resyncs
             results[-1]["reconnects_total"] = stats.reconnects
         feed.stop()
         await asyncio.wait_for(task, 15)

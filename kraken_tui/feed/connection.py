@@ -10,6 +10,7 @@ starts from a fresh snapshot, and a checksum mismatch forces a resubscribe.
 Everything it learns leaves as typed events (``events.py``) through ``sink``.
 """
 
+
 from __future__ import annotations
 
 import asyncio
@@ -20,38 +21,34 @@ import random
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
 
 from kraken_tui.config import DEFAULT_REST_URL, DEFAULT_WS_AUTH_URL, DEFAULT_WS_URL, DEPTHS
+from kraken_tui.feed.account import PRIVATE_CHANNELS, PrivateAccount
 from kraken_tui.feed.backoff import MAINTENANCE_MIN_DELAY_S, AttemptBudget, Backoff
+from kraken_tui.feed.books import BookTracker
 from kraken_tui.feed.deadman import DeadManSwitchKeeper
 from kraken_tui.feed.events import (
-    BalancesUpdated,
-    BookUpdated,
     ConnectionChanged,
+    CredentialsRejected,
     Endpoint,
+    ErrorSource,
     FeedError,
     FeedEvent,
     FeedStats,
     HeartbeatTimeout,
     ModeChanged,
-    OrdersUpdated,
     PairStatusChanged,
-    Reconciled,
-    ResyncDone,
-    ResyncStarted,
     RoundTrip,
     SystemStatusChanged,
 )
 from kraken_tui.feed.rest import KrakenRest, KrakenRestError
 from kraken_tui.kraken.balances import Balances
-from kraken_tui.kraken.book import BookDataError, OrderBook
 from kraken_tui.kraken.frames import (
     BalancesFrame,
-    BookData,
     BookFrame,
     ExecutionsFrame,
     FrameError,
@@ -63,11 +60,9 @@ from kraken_tui.kraken.frames import (
     decode_frame,
     ping_request,
     subscribe_request,
-    unsubscribe_request,
 )
-from kraken_tui.kraken.instruments import InstrumentTable, normalize_asset
-from kraken_tui.kraken.models import Order
-from kraken_tui.kraken.orders import OpenOrders, orders_from_rest
+from kraken_tui.kraken.instruments import InstrumentTable
+from kraken_tui.kraken.orders import OpenOrders
 
 log = logging.getLogger(__name__)
 
@@ -76,12 +71,9 @@ log = logging.getLogger(__name__)
 _wire_log = logging.getLogger("kraken_tui.feed.wire")
 _wire_log.setLevel(logging.WARNING)
 
-
-#: A checksum resync closer than this to the previous one backs off; a symbol
-#: that has been quiet this long starts again from an immediate resync.
-RESYNC_QUIET_S = 60.0
-#: Errors that no retry can fix.
-PERMANENT_SUBSCRIBE_ERRORS = ("Currency pair not supported", "Subscription depth not supported")
+#: After Kraken refused the API key or signature, retry no faster than this: the
+#: user has to fix the keys, and a hot loop of failed logins only risks a ban.
+AUTH_REJECTED_MIN_DELAY_S = 30.0
 
 
 @dataclass(frozen=True)
@@ -133,24 +125,9 @@ class FeedConfig:
 #: once every snapshot it asked for has arrived.
 Session = Callable[[ClientConnection, dict[str, bool]], Awaitable[None]]
 
-BookPhase = Literal["subscribing", "live", "unsubscribing", "waiting", "failed"]
 
-
-@dataclass
-class _BookState:
-    symbol: str
-    depth: int
-    phase: BookPhase = "subscribing"
-    book: OrderBook | None = None
-    valid: bool = False
-    reason: str = "awaiting_snapshot"
-    resyncs: int = 0
-    resyncing: bool = False
-    last_resync: float = -1e9
-    dirty: bool = False
-    emitted_at: float = -1e9  # loop time of the last view sent
-    flush: asyncio.TimerHandle | None = None  # the pending trailing view, if any
-    backoff: Backoff = field(default_factory=Backoff)
+class SessionFailed(Exception):
+    """A session ended on purpose, for a reason worth showing (not "closed by server")."""
 
 
 @dataclass
@@ -158,12 +135,13 @@ class _EndpointStats:
     frames: int = 0
     malformed: int = 0
     reconnects: int = 0
-    resyncs: int = 0
     last_rx: float | None = None
     last_heartbeat: float | None = None
     token_at: float | None = None
     frames_at_last_tick: int = 0
     last_tick: float = 0.0
+    attempt: int = 0  # the connection attempt under way
+    closing_reason: str = field(default="", repr=False)  # why we closed it ourselves
 
 
 class Feed:
@@ -181,43 +159,43 @@ class Feed:
         self._sink = sink
         self._rng = rng or random.Random()
         self._clock = clock
-        self.depth = config.depth
         self.instruments = InstrumentTable()
-        self.orders = OpenOrders()
-        self.balances = Balances()
         self.system_status: str | None = None
         self.budget = AttemptBudget(clock=clock)
         self.stats: dict[Endpoint, _EndpointStats] = {
             "public": _EndpointStats(),
             "private": _EndpointStats(),
         }
-        self._books: dict[str, _BookState] = {
-            s: _BookState(s, config.depth, backoff=self._new_backoff()) for s in config.symbols
-        }
         self._req_ids = itertools.count(1)
+        self.books = BookTracker(
+            config.symbols,
+            config.depth,
+            send=self._send_public,
+            emit=self.emit,
+            clock=clock,
+            call_later=lambda delay, fn: asyncio.get_running_loop().call_later(delay, fn),
+            precision=self.instruments.get,
+            new_backoff=self._new_backoff,
+            next_req_id=lambda: next(self._req_ids),
+            view_levels=config.view_levels,
+            emit_interval=config.book_emit_interval,
+            on_settled=lambda: self._public_result.__setitem__("delivered", True),
+        )
+        self.account = PrivateAccount(lambda: self.rest, self.emit, self.instruments,
+                                      self._new_backoff)
         self._pings: dict[int, tuple[Endpoint, float]] = {}
         self._public_ws: ClientConnection | None = None
         self._private_ws: ClientConnection | None = None
-        self._public_generation = 0
         self._books_requested = False
+        self._private_acks: set[str] = set()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop_event: asyncio.Event | None = None
         self._stop_requested = False
         self.rest: KrakenRest | None = None
         self.dms: DeadManSwitchKeeper | None = None
-        # Reconciliation against REST: which orders/assets the stream touched, and when.
-        self._exec_counter = 0
-        self._order_touch: dict[str, int] = {}
-        self._balance_counter = 0
-        self._asset_touch: dict[str, int] = {}
-        self._reconcile_tasks: dict[str, asyncio.Task[None]] = {}
-        self._reconcile_again: dict[str, str] = {}
-        self._orders_valid = False
-        self._balances_valid = False
-        self._private_snapshots: set[str] = set()
         self._public_result: dict[str, bool] = {}
         self._private_result: dict[str, bool] = {}
-        self._tasks: set[asyncio.Task[Any]] = set()
+        self._tasks: dict[asyncio.Task[Any], ErrorSource] = {}
 
     # ------------------------------------------------------------------ control
 
@@ -230,24 +208,38 @@ class Feed:
 
     def request_resync(self, symbol: str | None = None) -> None:
         """Force a fresh snapshot for one symbol (or all); safe from any thread."""
-        symbols = [symbol] if symbol else list(self._books)
+        symbols = [symbol] if symbol else list(self.books.books)
         for s in symbols:
-            self._call_threadsafe(self._start_resync, s, "user_request")
+            self._call_threadsafe(self.books.resync, s, "user_request")
 
     def set_depth(self, depth: int) -> None:
-        """Resubscribe every book at ``depth``; safe from any thread."""
+        """Resubscribe every book at ``depth`` (the latest call wins); safe from any thread."""
         if depth not in DEPTHS:
             raise ValueError(f"depth must be one of {DEPTHS}")
-        self._call_threadsafe(self._change_depth, depth)
+        self._call_threadsafe(self.books.set_depth, depth)
 
-    def book(self, symbol: str) -> OrderBook | None:
+    @property
+    def depth(self) -> int:
+        return self.books.depth
+
+    def book(self, symbol: str) -> Any:
         """The live book for ``symbol`` (None while awaiting a snapshot); feed thread only."""
-        st = self._books.get(symbol)
-        return st.book if st is not None else None
+        return self.books.book(symbol)
 
     def book_is_valid(self, symbol: str) -> bool:
-        st = self._books.get(symbol)
-        return st is not None and st.valid
+        return self.books.is_valid(symbol)
+
+    @property
+    def orders(self) -> OpenOrders:
+        return self.account.orders
+
+    @property
+    def balances(self) -> Balances:
+        return self.account.balances
+
+    @balances.setter
+    def balances(self, value: Balances) -> None:  # tests swap in a failing one
+        self.account.balances = value
 
     def _call_threadsafe(self, fn: Callable[..., Any], *args: Any) -> None:
         if self._loop is None:
@@ -264,51 +256,69 @@ class Feed:
     # ------------------------------------------------------------------ lifecycle
 
     async def run(self) -> None:
-        """Run both connections until ``stop()``; disarm the DMS only on this clean path."""
+        """Run both connections until ``stop()``.
+
+        The dead man's switch is disarmed only on a clean stop (a crash leaves it armed:
+        that is its point); the HTTP client is closed whatever happens.
+        """
         self._loop = asyncio.get_running_loop()
         self._stop_event = asyncio.Event()
         if self._stop_requested:
             return
         cfg = self.config
         self.rest = KrakenRest(cfg.rest_url, cfg.api_key, cfg.api_secret)
-        private = cfg.wants_private and cfg.has_credentials
-        if private:
-            self.emit(ModeChanged(private=True))
-        else:
-            note = "no API keys" if not cfg.has_credentials else "private channels not requested"
-            self.emit(ModeChanged(private=False, note=note))
-        self._spawn(self._public_loop(), "public")
-        if private:
-            self._spawn(self._private_loop(), "private")
-            if cfg.dead_man_switch:
-                self.dms = DeadManSwitchKeeper(self.rest, cfg.dead_man_switch, self.emit)
-                self._spawn(self.dms.run(), "dead man's switch")
-        self._spawn(self._ticker(), "stats")
+        clean = False
         try:
+            private = cfg.wants_private and cfg.has_credentials
+            if private:
+                self.emit(ModeChanged(private=True))
+            else:
+                self.emit(ModeChanged(private=False, note="no API keys" if not cfg.has_credentials
+                                      else "private channels not requested"))
+            self._spawn(self._public_loop(), "public")
+            if private:
+                self._spawn(self._private_loop(), "private")
+                if cfg.dead_man_switch:
+                    self.dms = DeadManSwitchKeeper(self.rest, cfg.dead_man_switch, self.emit)
+                    self._spawn(self.dms.run(), "deadman")
+            self._spawn(self._ticker(), "feed")
             await self._stop_event.wait()
+            clean = True
         finally:
-            for task in list(self._tasks) + list(self._reconcile_tasks.values()):
-                task.cancel()
-            await asyncio.gather(*self._tasks, *self._reconcile_tasks.values(),
-                                 return_exceptions=True)
-        # Reached only on a clean stop (an exception above skips it): disarm the switch.
-        if self.dms is not None:
-            await self.dms.disarm()
-        await self.rest.aclose()
+            await self._shutdown(disarm=clean)
 
-    def _spawn(self, coro: Any, name: str) -> None:
-        task = asyncio.create_task(coro, name=name)
-        self._tasks.add(task)
+    async def _shutdown(self, *, disarm: bool) -> None:
+        """Never raises: a stop must always get as far as closing the HTTP client."""
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        try:
+            await self.account.aclose()
+            if disarm and self.dms is not None:
+                await self.dms.disarm()
+        except Exception:
+            log.exception("feed shutdown: cleanup failed")
+        finally:
+            if self.rest is not None:
+                try:
+                    await self.rest.aclose()
+                except Exception:
+                    log.exception("feed shutdown: closing the HTTP client failed")
+
+    def _spawn(self, coro: Any, source: ErrorSource) -> None:
+        task = asyncio.create_task(coro, name=source)
+        self._tasks[task] = source
         task.add_done_callback(self._task_done)
 
     def _task_done(self, task: asyncio.Task[Any]) -> None:
-        self._tasks.discard(task)
+        source = self._tasks.pop(task, "feed")
         if task.cancelled():
             return
         exc = task.exception()
         if exc is not None:
             log.error("feed task %s crashed", task.get_name(), exc_info=exc)
-            self.emit(FeedError("public", "internal error", f"{task.get_name()}: {exc!r}"))
+            self.emit(FeedError(source, "internal error", f"{type(exc).__name__}: {exc}"))
 
     def _new_backoff(self) -> Backoff:
         return Backoff(
@@ -326,12 +336,7 @@ class Feed:
 
     # ------------------------------------------------------------------ reconnect loop
 
-    async def _connection_loop(
-        self,
-        endpoint: Endpoint,
-        url: str,
-        session: Session,
-    ) -> None:
+    async def _connection_loop(self, endpoint: Endpoint, url: str, session: Session) -> None:
         backoff = self._new_backoff()
         stats = self.stats[endpoint]
         first = True
@@ -342,7 +347,7 @@ class Feed:
                                             "connection attempt budget"))
                 await self._sleep_or_stop(wait)
                 continue
-            attempt = backoff.failures + 1
+            attempt = stats.attempt = backoff.failures + 1
             self.emit(ConnectionChanged(endpoint, "connecting", attempt))
             self.budget.record()
             if not first:
@@ -359,7 +364,9 @@ class Feed:
                     max_size=2**24,
                     logger=_wire_log,
                 ) as ws:
-                    self.emit(ConnectionChanged(endpoint, "connected", attempt))
+                    if endpoint == "public":
+                        # Private is "connected" only once authenticated and subscribed.
+                        self.emit(ConnectionChanged(endpoint, "connected", attempt))
                     stats.last_rx = self._clock()
                     delivered, reason = await self._watched(ws, endpoint, session)
             except InvalidStatus as exc:
@@ -378,8 +385,12 @@ class Feed:
                 break
             if delivered:
                 backoff.reset()
-            maintenance = self.system_status == "maintenance" or reason.startswith("refused")
-            delay = backoff.next_delay(floor=MAINTENANCE_MIN_DELAY_S if maintenance else 0.0)
+            floor = 0.0
+            if self.system_status == "maintenance" or reason.startswith("refused"):
+                floor = MAINTENANCE_MIN_DELAY_S
+            if reason.startswith("credentials rejected"):
+                floor = AUTH_REJECTED_MIN_DELAY_S
+            delay = backoff.next_delay(floor=floor)
             self.emit(ConnectionChanged(endpoint, "disconnected", attempt, None, reason))
             self.emit(ConnectionChanged(endpoint, "backoff", backoff.failures, delay, reason))
             log.info("%s connection lost (%s); retrying in %.2fs", endpoint, reason, delay)
@@ -390,12 +401,16 @@ class Feed:
         self, ws: ClientConnection, endpoint: Endpoint, session: Session
     ) -> tuple[bool, str]:
         """Run a session with a heartbeat deadline and periodic pings beside it."""
+        stats = self.stats[endpoint]
+        stats.closing_reason = ""
         watchdog = asyncio.create_task(self._watchdog(ws, endpoint))
         pinger = asyncio.create_task(self._pinger(ws, endpoint))
         result: dict[str, bool] = {"delivered": False}
         try:
             await session(ws, result)
             reason = "closed by server"
+        except SessionFailed as exc:
+            reason = str(exc)
         except ConnectionClosed as exc:
             reason = _closed_reason(exc)
         finally:
@@ -403,6 +418,8 @@ class Feed:
             pinger.cancel()
         if watchdog.done() and not watchdog.cancelled() and watchdog.exception() is None:
             reason = "heartbeat timeout"  # the watchdog returns only after aborting the socket
+        elif stats.closing_reason:
+            reason = stats.closing_reason
         return result["delivered"], reason
 
     async def _watchdog(self, ws: ClientConnection, endpoint: Endpoint) -> None:
@@ -418,9 +435,9 @@ class Feed:
                 log.warning("%s: no message for %.1fs; reconnecting", endpoint, silence)
                 self.emit(HeartbeatTimeout(endpoint, round(silence, 3)))
                 if endpoint == "public":
-                    self._invalidate_books("heartbeat_timeout")
+                    self.books.invalidate_all("heartbeat_timeout")
                 else:
-                    self._invalidate_private("heartbeat_timeout")
+                    self.account.invalidate()
                 ws.transport.abort()
                 return
 
@@ -443,13 +460,12 @@ class Feed:
     def _on_disconnect(self, endpoint: Endpoint, reason: str) -> None:
         if endpoint == "public":
             self._public_ws = None
-            self._public_generation += 1
-            self._invalidate_books(reason if reason == "heartbeat_timeout" else "disconnected")
+            self.books.disconnected(reason if reason == "heartbeat_timeout" else "disconnected")
         else:
             self._private_ws = None
-            self._invalidate_private("disconnected")
+            self.account.invalidate()
 
-    # ------------------------------------------------------------------ public side
+    # ------------------------------------------------------------------ sessions
 
     async def _public_loop(self) -> None:
         await self._connection_loop("public", self.config.ws_url, self._public_session)
@@ -457,14 +473,35 @@ class Feed:
     async def _public_session(self, ws: ClientConnection, result: dict[str, bool]) -> None:
         self._public_ws = ws
         self._books_requested = False
-        for state in self._books.values():
-            state.book = None
-            state.phase = "subscribing"
-            state.depth = self.depth
-            state.resyncing = False
         self._public_result = result
         await ws.send(subscribe_request("instrument", req_id=next(self._req_ids)))
         await self._read(ws, "public")
+
+    async def _private_loop(self) -> None:
+        await self._connection_loop("private", self.config.ws_auth_url, self._private_session)
+
+    async def _private_session(self, ws: ClientConnection, result: dict[str, bool]) -> None:
+        assert self.rest is not None
+        stats = self.stats["private"]
+        try:
+            token = await self.rest.websockets_token()
+        except KrakenRestError as exc:
+            errors = ", ".join(exc.errors) or "unknown error"
+            if exc.is_auth:
+                self.emit(CredentialsRejected(errors, "GetWebSocketsToken"))
+                raise SessionFailed(f"credentials rejected: {errors}") from None
+            self.emit(FeedError("private", "GetWebSocketsToken failed", str(exc)))
+            raise SessionFailed(f"token fetch failed: {errors}") from None
+        stats.token_at = self._clock()
+        self._private_ws = ws
+        self._private_acks = set()
+        self.account.new_session()
+        self._private_result = result
+        await ws.send(subscribe_request("executions", token=token, snap_orders=True,
+                                        snap_trades=False, req_id=next(self._req_ids)))
+        await ws.send(subscribe_request("balances", token=token, req_id=next(self._req_ids)))
+        del token
+        await self._read(ws, "private")
 
     async def _read(self, ws: ClientConnection, endpoint: Endpoint) -> None:
         """Decode and route every frame until the socket closes (the hot loop)."""
@@ -479,20 +516,11 @@ class Feed:
             if handler is not None:
                 handler(frame)
 
-    def _subscribe_books(self, symbols: list[str]) -> None:
+    def _send_public(self, text: str) -> None:
         ws = self._public_ws
-        if ws is None or not symbols:
-            return
-        for s in symbols:
-            st = self._books[s]
-            st.phase = "subscribing"
-            st.depth = self.depth
-        self._send(ws, subscribe_request("book", symbols=symbols, depth=self.depth,
-                                         req_id=next(self._req_ids)))
-
-    def _send(self, ws: ClientConnection, text: str) -> None:
-        task = asyncio.ensure_future(ws.send(text))
-        task.add_done_callback(_ignore_closed)
+        if ws is not None:
+            task = asyncio.ensure_future(ws.send(text))
+            task.add_done_callback(_ignore_closed)
 
     def _frame_handlers(self, endpoint: Endpoint) -> dict[type, Callable[[Any], None]]:
         """Which method takes each decoded frame type on ``endpoint`` (others are ignored)."""
@@ -515,15 +543,18 @@ class Feed:
                 **common,
             }
         return {
-            ExecutionsFrame: self._on_executions,
-            BalancesFrame: self._on_balances,
+            ExecutionsFrame: self.account.on_executions,
+            BalancesFrame: lambda frame: self.account.on_balances(frame),
             MethodResponse: self._on_private_response,
             **common,
         }
 
+    # ------------------------------------------------------------------ public frames
+
     def _on_book_frame(self, frame: BookFrame) -> None:
+        on_book = self.books.on_book
         for data in frame.books:
-            self._on_book(data, frame.is_snapshot)
+            on_book(data, frame.is_snapshot)
 
     def _on_malformed(self, endpoint: Endpoint, frame: FrameError) -> None:
         stats = self.stats[endpoint]
@@ -537,21 +568,19 @@ class Feed:
         system = frame.system
         if system == self.system_status:
             return
-        previous, self.system_status = self.system_status, system
+        self.system_status = system
         self.emit(SystemStatusChanged(system, frame.version))
-        if system == "maintenance":
-            self._invalidate_books("maintenance")
-        elif previous == "maintenance":
-            for st in self._books.values():
-                if st.book is not None and st.phase == "live":
-                    self._mark_valid(st)
+        self.books.set_maintenance(system == "maintenance")
 
     def _on_instrument(self, frame: InstrumentFrame) -> None:
         for symbol, status in self.instruments.apply(frame):
             self.emit(PairStatusChanged(symbol, status))
+        self._request_books()
+
+    def _request_books(self) -> None:
         if not self._books_requested:
             self._books_requested = True
-            self._subscribe_books([s for s, st in self._books.items() if st.phase != "failed"])
+            self.books.start()
 
     async def _precision_from_rest(self) -> None:
         """Fallback when the instrument channel is refused: REST AssetPairs."""
@@ -560,344 +589,36 @@ class Feed:
             self.instruments.apply_asset_pairs(await self.rest.asset_pairs())
         except KrakenRestError as exc:
             self.emit(FeedError("rest", "AssetPairs failed", str(exc)))
-        if not self._books_requested:
-            self._books_requested = True
-            self._subscribe_books(list(self._books))
+        self._request_books()
 
     def _on_public_response(self, resp: MethodResponse) -> None:
-        symbol = resp.symbol
-        state = self._books.get(symbol) if symbol else None
-        if resp.success:
-            unsubscribed = resp.method == "unsubscribe" and state is not None
-            if unsubscribed and state.phase == "unsubscribing":
-                self._schedule_resubscribe(state)
+        if resp.channel == "instrument" or (not resp.symbol and not self._books_requested):
+            if not resp.success:
+                error = resp.error or "unknown error"
+                self.emit(FeedError("public", f"{resp.method} refused",
+                                    f"{resp.channel or 'instrument'}: {error}"))
+                self._spawn(self._precision_from_rest(), "rest")
             return
-        error = resp.error or "unknown error"
-        channel = resp.channel
-        log.warning("public %s refused: %s (%s)", resp.method, error, symbol)
-        self.emit(FeedError("public", f"{resp.method} refused", f"{symbol or channel}: {error}"))
-        if channel == "instrument" or (not symbol and not self._books_requested):
-            self._spawn(self._precision_from_rest(), "asset pairs")
-            return
-        targets = [state] if state is not None else [
-            st for st in self._books.values() if st.phase == "subscribing"
-        ]
-        for st in targets:
-            if "Subscription Not Found" in error and st.phase == "unsubscribing":
-                self._schedule_resubscribe(st)
-            elif "Already subscribed" in error:
-                # We think we are not subscribed; start clean.
-                st.phase = "live"
-                self._start_resync(st.symbol, "already_subscribed")
-            elif any(p in error for p in PERMANENT_SUBSCRIBE_ERRORS):
-                st.phase = "failed"
-                self._set_invalid(st, f"refused: {error}")
-            elif st.phase == "subscribing":
-                self._set_invalid(st, "subscribe_refused")
-                st.phase = "unsubscribing"  # reuse the paced resubscribe path
-                self._schedule_resubscribe(st)
+        self.books.on_response(resp)
 
-    def _on_book(self, data: BookData, is_snapshot: bool) -> None:
-        st = self._books.get(data.symbol)
-        if st is None or (st.phase != "live" and st.phase != "subscribing"):
-            return  # not ours, or mid-resync: nothing to apply it to
-        book = st.book
-        if data.checksum is None or (is_snapshot and st.phase != "subscribing"):
-            # v2 puts a checksum on every snapshot and update, and sends a snapshot only
-            # right after a subscribe: anything else cannot be verified, so start clean.
-            self._start_resync(data.symbol, "unverifiable_book_message")
-            return
-        if is_snapshot:
-            info = self.instruments.get(data.symbol)
-            if info is None:
-                self.emit(FeedError("public", "no precision", f"{data.symbol}: instrument unknown"))
-                self._start_resync(data.symbol, "no_precision")
-                return
-            book = st.book = OrderBook(data.symbol, st.depth, info.price_precision,
-                                       info.qty_precision)
-        elif book is None:
-            return  # updates before the snapshot cannot be applied
-        try:
-            ok = book.apply(data, is_snapshot)
-        except BookDataError as exc:
-            log.warning("%s: unusable book data: %s", data.symbol, exc)
-            ok = False
-        if not ok:
-            self._start_resync(data.symbol, "checksum_mismatch")
-            return
-        if is_snapshot:
-            st.phase = "live"
-            if st.resyncing:
-                st.resyncing = False
-                self.emit(ResyncDone(data.symbol))
-            if all(s.phase == "live" or s.phase == "failed" for s in self._books.values()):
-                self._public_result["delivered"] = True
-        if self.system_status == "maintenance":
-            return
-        interval = self.config.book_emit_interval
-        if interval <= 0 or not st.valid:
-            self._mark_valid(st)
-            return
-        loop = asyncio.get_running_loop()
-        wait = st.emitted_at + interval - loop.time()
-        if wait <= 0:
-            self._mark_valid(st)
-        else:
-            st.dirty = True
-            if st.flush is None:
-                st.flush = loop.call_later(wait, self._flush_book, st)
-
-    def _mark_valid(self, st: _BookState) -> None:
-        assert st.book is not None
-        st.valid = True
-        st.reason = ""
-        st.dirty = False
-        st.emitted_at = asyncio.get_running_loop().time()
-        view = st.book.view(self.config.view_levels)
-        self.emit(BookUpdated(st.symbol, True, view, st.book.checksum()))
-
-    def _set_invalid(self, st: _BookState, reason: str) -> None:
-        if not st.valid and st.reason == reason:
-            return
-        st.valid = False
-        st.reason = reason
-        st.dirty = False
-        view = st.book.view(self.config.view_levels) if st.book is not None else None
-        self.emit(BookUpdated(st.symbol, False, view, None, reason))
-
-    def _invalidate_books(self, reason: str) -> None:
-        for st in self._books.values():
-            if st.phase != "failed":
-                self._set_invalid(st, reason)
-
-    def _flush_book(self, st: _BookState) -> None:
-        """The trailing view of a coalescing interval (nothing if the book went stale)."""
-        st.flush = None
-        if st.dirty and st.valid and st.book is not None:
-            self._mark_valid(st)
-
-    # ------------------------------------------------------------------ resync
-
-    def _start_resync(self, symbol: str, reason: str) -> None:
-        st = self._books.get(symbol)
-        if st is None or st.phase in ("unsubscribing", "waiting", "failed"):
-            return
-        if reason == "depth_change":
-            st.backoff.reset()  # the user asked: not a fault, so neither paced nor counted
-        else:
-            now = self._clock()
-            if now - st.last_resync > RESYNC_QUIET_S:
-                st.backoff.reset()
-            st.last_resync = now
-            st.resyncs += 1
-            self.stats["public"].resyncs += 1
-        st.resyncing = True
-        self._set_invalid(st, reason)
-        st.book = None
-        log.warning("%s: resync #%d (%s)", symbol, st.resyncs, reason)
-        self.emit(ResyncStarted(symbol, reason, st.resyncs))
-        ws = self._public_ws
-        if ws is None:
-            return  # the reconnect will resubscribe from scratch
-        if st.phase == "subscribing":
-            # No subscription is confirmed yet, so there is nothing to unsubscribe from.
-            st.phase = "unsubscribing"
-            self._schedule_resubscribe(st)
-            return
-        st.phase = "unsubscribing"
-        self._send(ws, unsubscribe_request("book", symbols=[symbol], depth=st.depth,
-                                           req_id=next(self._req_ids)))
-
-    def _schedule_resubscribe(self, st: _BookState) -> None:
-        """Resubscribe after the unsubscribe is confirmed, no faster than the backoff allows."""
-        st.phase = "waiting"
-        delay = 0.0 if st.backoff.failures == 0 else st.backoff.next_delay()
-        if st.backoff.failures == 0:
-            st.backoff.failures = 1
-        generation = self._public_generation
-        assert self._loop is not None
-
-        def resubscribe() -> None:
-            if generation != self._public_generation or st.phase != "waiting":
-                return  # the connection changed; its own (re)subscribe covers this symbol
-            self._subscribe_books([st.symbol])
-
-        self._loop.call_later(delay, resubscribe)
-
-    def _change_depth(self, depth: int) -> None:
-        if depth == self.depth:
-            return
-        self.depth = depth
-        for symbol in self._books:
-            self._start_resync(symbol, "depth_change")
-
-    # ------------------------------------------------------------------ private side
-
-    async def _private_loop(self) -> None:
-        await self._connection_loop("private", self.config.ws_auth_url, self._private_session)
-
-    async def _private_session(self, ws: ClientConnection, result: dict[str, bool]) -> None:
-        assert self.rest is not None
-        stats = self.stats["private"]
-        try:
-            token = await self.rest.websockets_token()
-        except KrakenRestError as exc:
-            self.emit(FeedError("rest", "GetWebSocketsToken failed", str(exc)))
-            return
-        stats.token_at = self._clock()
-        self._private_ws = ws
-        self._private_snapshots = set()
-        self._private_result = result
-        await ws.send(subscribe_request("executions", token=token, snap_orders=True,
-                                        snap_trades=False, req_id=next(self._req_ids)))
-        await ws.send(subscribe_request("balances", token=token, req_id=next(self._req_ids)))
-        del token
-        await self._read(ws, "private")
+    # ------------------------------------------------------------------ private frames
 
     def _on_private_response(self, resp: MethodResponse) -> None:
+        ws = self._private_ws
         if resp.success:
+            if resp.method == "subscribe" and resp.channel in PRIVATE_CHANNELS:
+                self._private_acks.add(resp.channel)
+                if self._private_acks == PRIVATE_CHANNELS:
+                    attempt = self.stats["private"].attempt
+                    self.emit(ConnectionChanged("private", "connected", attempt))
             return
         error = resp.error or "unknown error"
         self.emit(FeedError("private", f"{resp.method} refused", f"{resp.channel}: {error}"))
         # Orders and balances are all or nothing: any refusal (most often a bad or expired
         # token) restarts the connection, which fetches a fresh token, paced by the backoff.
-        ws = self._private_ws
         if ws is not None:
+            self.stats["private"].closing_reason = f"{resp.channel} {resp.method} refused: {error}"
             ws.transport.abort()
-
-    def _on_executions(self, frame: ExecutionsFrame) -> None:
-        self._exec_counter += 1
-        for report in frame.reports:
-            oid = report.get("order_id")
-            if isinstance(oid, str):
-                self._order_touch[oid] = self._exec_counter
-        gaps = self.orders.apply(frame)
-        if frame.is_snapshot:
-            self._orders_valid = True
-            self._private_snapshot_in("executions")
-            self._reconcile("orders", "reconnect")
-        for gap in gaps:
-            self.emit(FeedError("private", "sequence gap",
-                                f"{gap.channel}: expected {gap.expected}, got {gap.received}"))
-            self._reconcile("orders", "sequence_gap")
-        self.emit(OrdersUpdated(self.orders.orders(), self._orders_valid))
-
-    def _on_balances(self, frame: BalancesFrame) -> None:
-        self._balance_counter += 1
-        for entry in frame.entries:
-            asset = entry.get("asset")
-            if isinstance(asset, str):
-                self._asset_touch[asset] = self._balance_counter
-        gaps = self.balances.apply(frame)
-        if frame.is_snapshot:
-            self._balances_valid = True
-            self._private_snapshot_in("balances")
-        for gap in gaps:
-            self.emit(FeedError("private", "sequence gap",
-                                f"{gap.channel}: expected {gap.expected}, got {gap.received}"))
-            self._reconcile("balances", "sequence_gap")
-        self.emit(BalancesUpdated(self.balances.balances(), self._balances_valid))
-
-    def _private_snapshot_in(self, channel: str) -> None:
-        self._private_snapshots.add(channel)
-        if {"executions", "balances"} <= self._private_snapshots:
-            self._private_result["delivered"] = True
-
-    def _invalidate_private(self, reason: str) -> None:
-        if self._orders_valid:
-            self._orders_valid = False
-            self.emit(OrdersUpdated(self.orders.orders(), False))
-        if self._balances_valid:
-            self._balances_valid = False
-            self.emit(BalancesUpdated(self.balances.balances(), False))
-
-    # ------------------------------------------------------------------ REST reconciliation
-
-    def _reconcile(self, what: Literal["orders", "balances"], reason: str) -> None:
-        """Single-flight: one cross-check per kind at a time, rerun once if asked meanwhile."""
-        task = self._reconcile_tasks.get(what)
-        if task is not None and not task.done():
-            self._reconcile_again[what] = reason
-            return
-        job = self._reconcile_orders if what == "orders" else self._reconcile_balances
-        task = asyncio.create_task(self._reconcile_with_retry(what, job, reason))
-        self._reconcile_tasks[what] = task
-
-    async def _reconcile_with_retry(
-        self, what: Literal["orders", "balances"], job: Callable[[str], Any], reason: str
-    ) -> None:
-        backoff = self._new_backoff()
-        while True:
-            try:
-                await job(reason)
-            except KrakenRestError as exc:
-                self.emit(FeedError("rest", f"{what} reconciliation failed", str(exc)))
-                if exc.is_auth or backoff.failures >= 5:
-                    return
-                await asyncio.sleep(backoff.next_delay(floor=1.0 if exc.is_rate_limit else 0.0))
-                continue
-            if what in self._reconcile_again:
-                reason = self._reconcile_again.pop(what)
-                continue
-            return
-
-    async def _reconcile_orders(self, reason: str) -> None:
-        assert self.rest is not None
-        mark = self._exec_counter
-        rest_open = orders_from_rest(await self.rest.open_orders(), self.instruments)
-        current = {o.order_id: o for o in self.orders.orders()}
-        rest_ids = {o.order_id for o in rest_open}
-        vanished = [
-            oid for oid in current
-            if oid not in rest_ids and self._order_touch.get(oid, -1) <= mark
-        ]
-        closed: set[str] = set()
-        if vanished:
-            queried = await self.rest.query_orders(vanished)
-            for oid in vanished:
-                info = queried.get(oid)
-                status = info.get("status") if isinstance(info, dict) else None
-                if status in ("closed", "canceled", "expired"):
-                    closed.add(oid)
-        # Re-read after the awaits: the stream may have moved on meanwhile.
-        current = {o.order_id: o for o in self.orders.orders()}
-        merged: dict[str, Order] = {}
-        changes = 0
-        for oid, order in current.items():
-            if oid in closed and self._order_touch.get(oid, -1) <= mark:
-                changes += 1
-                continue
-            merged[oid] = order
-        for order in rest_open:
-            if self._order_touch.get(order.order_id, -1) > mark:
-                continue  # the stream has newer news of this order
-            known = merged.get(order.order_id)
-            if known is None:
-                merged[order.order_id] = order
-                changes += 1
-            elif (known.cum_qty, known.order_qty) != (order.cum_qty, order.order_qty):
-                merged[order.order_id] = _replace_progress(known, order)
-                changes += 1
-        if changes:
-            self.orders.replace(merged.values())
-            self.emit(OrdersUpdated(self.orders.orders(), self._orders_valid))
-        self.emit(Reconciled("orders", changes, reason))
-
-    async def _reconcile_balances(self, reason: str) -> None:
-        assert self.rest is not None
-        mark = self._balance_counter
-        result = await self.rest.balance()
-        fresh = {
-            name: value for name, value in result.items()
-            if self._asset_touch.get(normalize_asset(name), -1) <= mark
-        }
-        before = {b.asset: b.total for b in self.balances.balances()}
-        self.balances.replace_from_rest(fresh)
-        after = {b.asset: b.total for b in self.balances.balances()}
-        changes = sum(1 for a in set(before) | set(after) if before.get(a) != after.get(a))
-        if changes:
-            self.emit(BalancesUpdated(self.balances.balances(), self._balances_valid))
-        self.emit(Reconciled("balances", changes, reason))
 
     # ------------------------------------------------------------------ periodic
 
@@ -923,20 +644,13 @@ class Feed:
             frames_per_s=round(fps, 1),
             malformed=s.malformed,
             reconnects=s.reconnects,
-            resyncs=s.resyncs,
+            resyncs=self.books.resyncs if endpoint == "public" else 0,
             last_message_age=None if s.last_rx is None else round(now - s.last_rx, 3),
             last_heartbeat_age=(
                 None if s.last_heartbeat is None else round(now - s.last_heartbeat, 3)
             ),
             token_age=None if s.token_at is None else round(now - s.token_at, 1),
         )
-
-
-def _replace_progress(known: Order, rest: Order) -> Order:
-    from dataclasses import replace
-
-    return replace(known, cum_qty=rest.cum_qty, order_qty=rest.order_qty,
-                   avg_price=rest.avg_price or known.avg_price, status=rest.status)
 
 
 def _closed_reason(exc: ConnectionClosed) -> str:

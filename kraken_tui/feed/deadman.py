@@ -1,9 +1,12 @@
 """Dead Man's Switch: keep CancelAllOrdersAfter armed while we are alive.
 
-Refreshed every ``timeout / 2`` seconds; a failure is reported at once and retried
-quickly, because a switch that silently stops refreshing cancels the trader's
-orders. Disarmed (timeout 0) only on a clean shutdown: a crash leaves it armed,
-which is the point.
+Refreshed every ``timeout / 2`` seconds. Any failure (a REST error, a signing
+error, a bug) is reported at once as a ``DeadManSwitch`` event with ``error``
+set, and retried: quickly for a passing fault, because a switch that silently
+stops refreshing cancels the trader's orders; backing off when Kraken refuses
+the keys, which only the user can fix. Disarmed (timeout 0) only on a clean
+shutdown, and only if it was ever armed: a crash leaves it armed, which is the
+point.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 
+from kraken_tui.feed.backoff import Backoff
 from kraken_tui.feed.events import DeadManSwitch, FeedEvent
 from kraken_tui.feed.rest import KrakenRest, KrakenRestError
 
@@ -30,47 +34,56 @@ class DeadManSwitchKeeper:
         self.trigger_time: str | None = None
         self.refreshes = 0
         self.failures = 0
+        self._auth_backoff = Backoff(initial=RETRY_AFTER_FAILURE_S, cap=self.interval)
+        self._last_failure_auth = False
 
     @property
     def interval(self) -> float:
         return max(1.0, self.timeout / 2)
 
+    @property
+    def armed(self) -> bool:
+        return self.trigger_time is not None
+
+    def _failed(self, what: str, exc: BaseException) -> None:
+        self.failures += 1
+        self._last_failure_auth = isinstance(exc, KrakenRestError) and exc.is_auth
+        reason = str(exc) if isinstance(exc, KrakenRestError) else f"{type(exc).__name__}: {exc}"
+        log.warning("dead man's switch %s failed: %s", what, reason)
+        self._emit(DeadManSwitch(armed=self.armed, timeout=self.timeout,
+                                 trigger_time=self.trigger_time, error=reason))
+
     async def refresh_once(self) -> bool:
         try:
             result = await self.rest.cancel_all_orders_after(self.timeout)
-        except KrakenRestError as exc:
-            self.failures += 1
-            log.warning("dead man's switch refresh failed: %s", exc)
-            self._emit(
-                DeadManSwitch(
-                    armed=self.trigger_time is not None,
-                    timeout=self.timeout,
-                    trigger_time=self.trigger_time,
-                    error=str(exc),
-                )
-            )
+        except Exception as exc:  # any failure leaves the orders unprotected: say so
+            self._failed("refresh", exc)
             return False
         self.refreshes += 1
+        self._auth_backoff.reset()
         self.trigger_time = str(result.get("triggerTime") or "") or None
         self._emit(DeadManSwitch(armed=True, timeout=self.timeout, trigger_time=self.trigger_time))
         return True
+
+    def retry_delay(self) -> float:
+        if self._last_failure_auth:
+            return self._auth_backoff.next_delay()
+        return min(self.interval, RETRY_AFTER_FAILURE_S)
 
     async def run(self) -> None:
         """Refresh until cancelled."""
         while True:
             ok = await self.refresh_once()
-            await asyncio.sleep(self.interval if ok else min(self.interval, RETRY_AFTER_FAILURE_S))
+            await asyncio.sleep(self.interval if ok else self.retry_delay())
 
     async def disarm(self) -> bool:
+        """Never raises; does nothing if the switch was never armed."""
+        if self.refreshes == 0:
+            return True
         try:
             await self.rest.cancel_all_orders_after(0)
-        except KrakenRestError as exc:
-            log.warning("dead man's switch disarm failed: %s", exc)
-            self._emit(
-                DeadManSwitch(
-                    armed=True, timeout=self.timeout, trigger_time=self.trigger_time, error=str(exc)
-                )
-            )
+        except Exception as exc:
+            self._failed("disarm", exc)
             return False
         self.trigger_time = None
         self._emit(DeadManSwitch(armed=False, timeout=0))

@@ -19,6 +19,10 @@ import httpx
 log = logging.getLogger(__name__)
 
 
+#: Our own error text (not Kraken's) for a secret that cannot sign a request.
+SECRET_UNUSABLE = "API secret unusable: not valid base64"
+
+
 class KrakenRestError(Exception):
     """Kraken answered with a non-empty ``error`` list (or the call did not reach it)."""
 
@@ -34,7 +38,8 @@ class KrakenRestError(Exception):
     @property
     def is_auth(self) -> bool:
         """Credentials are unusable: retrying cannot help."""
-        auth = ("EAPI:Invalid key", "EAPI:Invalid signature", "EGeneral:Permission denied")
+        auth = ("EAPI:Invalid key", "EAPI:Invalid signature", "EGeneral:Permission denied",
+                SECRET_UNUSABLE)
         return any(e.startswith(auth) for e in self.errors)
 
 
@@ -88,6 +93,10 @@ class KrakenRest:
     async def aclose(self) -> None:
         await self._client.aclose()
 
+    @property
+    def closed(self) -> bool:
+        return self._client.is_closed
+
     async def public(self, method: str, **params: Any) -> Any:
         try:
             response = await self._client.get(f"{self.base_url}/0/public/{method}", params=params)
@@ -102,9 +111,13 @@ class KrakenRest:
         path = f"/0/private/{method}"
         nonce = self._nonce()
         body = urllib.parse.urlencode({"nonce": nonce, **params})
+        try:
+            signature = sign(path, body, nonce, self._api_secret)
+        except ValueError:  # binascii.Error: the secret is not base64 (never echo it)
+            raise KrakenRestError(method, [SECRET_UNUSABLE]) from None
         headers = {
             "API-Key": self._api_key,
-            "API-Sign": sign(path, body, nonce, self._api_secret),
+            "API-Sign": signature,
             "Content-Type": "application/x-www-form-urlencoded; charset=utf-8",
         }
         try:

@@ -38,7 +38,7 @@ def balances_match(runner: FeedRunner, sim: Simulator) -> bool:
 async def converged(runner: FeedRunner, timeout: float = 10.0) -> None:
     sim: Simulator = runner.sim  # type: ignore[attr-defined]
     await runner.log.wait(
-        lambda: runner.feed._orders_valid and orders_match(runner, sim)
+        lambda: runner.feed.account.orders_valid and orders_match(runner, sim)
         and balances_match(runner, sim),
         timeout, "orders and balances equal to the simulator's truth",
     )

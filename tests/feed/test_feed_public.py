@@ -7,6 +7,7 @@ import asyncio
 from kraken_tui.feed.events import (
     BookUpdated,
     ConnectionChanged,
+    FeedError,
     HeartbeatTimeout,
     PairStatusChanged,
     ResyncDone,
@@ -95,7 +96,7 @@ async def test_corrupted_checksum_forces_resync(sim: Simulator, start_feed) -> N
     assert not stale.valid and stale.reason == "checksum_mismatch"
     await runner.log.next(ResyncDone, after=mark)
     await converged(runner, sim)
-    assert runner.feed.stats["public"].resyncs == 1
+    assert runner.feed.books.resyncs == 1
     no_valid_book_off_truth(runner.log, sim)
 
 
@@ -146,7 +147,7 @@ async def test_depth_change_resubscribes_at_new_depth(sim: Simulator, start_feed
     )
     assert len(event.view.bids) == runner.feed.config.view_levels  # a view is the top of it
     assert len(runner.feed.book("BTC/USD").levels()[0]) == 100
-    assert runner.feed.stats["public"].resyncs == 0  # asked for, not a fault
+    assert runner.feed.books.resyncs == 0  # asked for, not a fault
     await converged(runner, sim)
     no_valid_book_off_truth(runner.log, sim)
 
@@ -161,8 +162,9 @@ async def test_repeated_mismatches_are_paced_by_the_backoff(sim: Simulator, star
         assert started.count == n
         await runner.log.next(ResyncDone, after=mark)
     # The first resync goes at once; each further one within a minute waits a doubling delay.
-    assert runner.feed._books["BTC/USD"].backoff.failures == 3
-    assert runner.feed._books["BTC/USD"].backoff.nominal() == 4 * runner.feed.config.backoff_initial
+    backoff = runner.feed.books.books["BTC/USD"].backoff
+    assert backoff.failures == 3
+    assert backoff.nominal() == 4 * runner.feed.config.backoff_initial
     await converged(runner, sim)
     no_valid_book_off_truth(runner.log, sim)
 
@@ -224,3 +226,26 @@ async def test_coalesced_views_lead_then_trail() -> None:
             assert [_view_levels(v) for v in views()] == [first, states[-1]]
         finally:
             await starter.stop_all()
+
+
+async def test_quick_depth_presses_never_wedge_the_books(sim: Simulator, start_feed) -> None:
+    """Issue 12: `d` pressed 3-4 times within ~300 ms looped "Already subscribed" /
+    "Subscription Not Found" and left the books RESYNCING until a reconnect (this test
+    reproduced that loop before the book state machine serialised its requests)."""
+    runner = start_feed(config_for(sim, api_key=None, api_secret=None))
+    await converged(runner, sim)
+    mark = runner.log.mark()
+    # Presses land while requests are in flight: on loopback a round trip takes about
+    # a millisecond, so the presses come that fast (a person's ~100 ms over the internet).
+    for depth in (25, 100, 500, 25, 100, 1000):
+        runner.feed.set_depth(depth)
+        for _ in range(3):
+            await asyncio.sleep(0.001)
+    await runner.log.wait(
+        lambda: all(runner.feed.book_is_valid(s) and runner.feed.book(s).depth == 1000
+                    for s in runner.feed.config.symbols),
+        10, "every book valid at depth 1000")
+    refusals = [e for e in runner.log.events[mark:] if isinstance(e, FeedError)]
+    assert refusals == []
+    assert runner.feed.books.resyncs == 0
+    await converged(runner, sim)

@@ -282,7 +282,7 @@ class Soak:
             return False
         ours = {
             o.order_id: (o.symbol, o.side, o.order_qty, o.cum_qty, o.limit_price)
-            for o in feed.orders.orders()
+            for o in feed.account.orders.orders()
         }
         truth = {
             oid: (t["symbol"], t["side"], Decimal(t["order_qty"]), Decimal(t["cum_qty"]),
@@ -297,7 +297,7 @@ class Soak:
         if not self.monitor.balances_valid:
             self._last_reason = "balances not valid"
             return False
-        balances = {b.asset: b.total for b in feed.balances.balances()}
+        balances = {b.asset: b.total for b in feed.account.balances.balances()}
         if balances != sim.truth_balances():
             self._last_reason = "balances differ from truth"
             return False
@@ -366,7 +366,8 @@ class Soak:
         if s == "refused":
             return isinstance(e, FeedError) and "refused" in e.error
         if s == "rest_failure":
-            return (isinstance(e, FeedError) and e.endpoint == "rest") or (
+            return (isinstance(e, FeedError) and (
+                e.endpoint == "rest" or e.error == "GetWebSocketsToken failed")) or (
                 isinstance(e, DeadManSwitch) and e.error is not None)
         if s == "sequence_gap":
             return isinstance(e, FeedError) and e.error == "sequence gap"
@@ -603,6 +604,7 @@ class Soak:
                     except BaseException as exc:
                         self.loop_exceptions.append(f"feed.run() raised {exc!r}"[:300])
                     feed_stats = {ep: vars(s).copy() for ep, s in self.feed.stats.items()}
+                    feed_stats["public"]["resyncs"] = self.feed.books.resyncs
         finally:
             pkg_logger.removeHandler(self.errors)
             loop.set_exception_handler(previous_handler)

@@ -109,11 +109,11 @@ class FeedStarter:
 def break_balances_handler_once(feed: Feed, message: str) -> None:
     """The feed's next balances frame raises ``RuntimeError(message)``: a bug in frame
     handling, on purpose. The healthy handler is back for the rebuild that follows."""
-    healthy = feed.balances
+    healthy = feed.account.balances
 
     class Exploding(type(healthy)):  # type: ignore[misc]
         def apply(self, frame: object) -> list:  # type: ignore[override]
-            feed.balances = healthy
+            feed.account.balances = healthy
             raise RuntimeError(message)
 
-    feed.balances = Exploding()
+    feed.account.balances = Exploding()

@@ -20,13 +20,12 @@ import logging
 import random
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
 
-from kraken_tui.config import DEFAULT_REST_URL, DEFAULT_WS_AUTH_URL, DEFAULT_WS_URL, DEPTHS
+from kraken_tui.config import DEPTHS
 from kraken_tui.feed.account import PRIVATE_CHANNELS, PrivateAccount
 from kraken_tui.feed.backoff import MAINTENANCE_MIN_DELAY_S, AttemptBudget, Backoff
 from kraken_tui.feed.books import BookTracker
@@ -39,14 +38,14 @@ from kraken_tui.feed.events import (
     FeedError,
     FeedEvent,
     FeedStats,
-    HeartbeatTimeout,
     ModeChanged,
     PairStatusChanged,
-    RoundTrip,
     SystemStatusChanged,
 )
+from kraken_tui.feed.feed_config import FeedConfig
+from kraken_tui.feed.liveness import Liveness
 from kraken_tui.feed.rest import KrakenRest, KrakenRestError
-from kraken_tui.kraken.balances import Balances
+from kraken_tui.feed.stats import EndpointStats
 from kraken_tui.kraken.frames import (
     BalancesFrame,
     BookFrame,
@@ -58,11 +57,9 @@ from kraken_tui.kraken.frames import (
     PongFrame,
     StatusFrame,
     decode_frame,
-    ping_request,
     subscribe_request,
 )
 from kraken_tui.kraken.instruments import InstrumentTable
-from kraken_tui.kraken.orders import OpenOrders
 
 log = logging.getLogger(__name__)
 
@@ -76,51 +73,6 @@ _wire_log.setLevel(logging.WARNING)
 AUTH_REJECTED_MIN_DELAY_S = 30.0
 
 
-@dataclass(frozen=True)
-class FeedConfig:
-    """What to watch and where. Endpoints default to Kraken's; tests point them at the simulator."""
-
-    symbols: tuple[str, ...] = ("BTC/USD",)
-    depth: int = 10
-    ws_url: str = DEFAULT_WS_URL
-    ws_auth_url: str = DEFAULT_WS_AUTH_URL
-    rest_url: str = DEFAULT_REST_URL
-    api_key: str | None = field(default=None, repr=False)
-    api_secret: str | None = field(default=None, repr=False)
-    #: None: private channels whenever credentials are present.
-    private: bool | None = None
-    heartbeat_timeout: float = 5.0
-    ping_interval: float = 15.0
-    dead_man_switch: int | None = None
-    #: 0 emits a book view on every frame; > 0 at most one per interval per book: the
-    #: first change after a quiet interval goes out at once, later ones as one view
-    #: when the interval is up (so an isolated update waits for nothing).
-    book_emit_interval: float = 0.0
-    #: Levels per side in emitted views: a screen shows a few dozen, and a full
-    #: depth-1000 view costs about a millisecond to build.
-    view_levels: int = 50
-    stats_interval: float = 1.0
-    backoff_initial: float = 1.0
-    backoff_cap: float = 60.0
-    connect_timeout: float = 10.0
-
-    def __post_init__(self) -> None:
-        if self.depth not in DEPTHS:
-            raise ValueError(f"depth must be one of {DEPTHS}, not {self.depth}")
-        if not self.symbols:
-            raise ValueError("at least one symbol is needed")
-        if self.heartbeat_timeout <= 0:
-            raise ValueError("heartbeat_timeout must be positive")
-
-    @property
-    def has_credentials(self) -> bool:
-        return bool(self.api_key and self.api_secret)
-
-    @property
-    def wants_private(self) -> bool:
-        return self.has_credentials if self.private is None else self.private
-
-
 #: A connection's session: runs until the socket closes; sets result["delivered"]
 #: once every snapshot it asked for has arrived.
 Session = Callable[[ClientConnection, dict[str, bool]], Awaitable[None]]
@@ -128,20 +80,6 @@ Session = Callable[[ClientConnection, dict[str, bool]], Awaitable[None]]
 
 class SessionFailed(Exception):
     """A session ended on purpose, for a reason worth showing (not "closed by server")."""
-
-
-@dataclass
-class _EndpointStats:
-    frames: int = 0
-    malformed: int = 0
-    reconnects: int = 0
-    last_rx: float | None = None
-    last_heartbeat: float | None = None
-    token_at: float | None = None
-    frames_at_last_tick: int = 0
-    last_tick: float = 0.0
-    attempt: int = 0  # the connection attempt under way
-    closing_reason: str = field(default="", repr=False)  # why we closed it ourselves
 
 
 class Feed:
@@ -162,11 +100,12 @@ class Feed:
         self.instruments = InstrumentTable()
         self.system_status: str | None = None
         self.budget = AttemptBudget(clock=clock)
-        self.stats: dict[Endpoint, _EndpointStats] = {
-            "public": _EndpointStats(),
-            "private": _EndpointStats(),
+        self.stats: dict[Endpoint, EndpointStats] = {
+            "public": EndpointStats(),
+            "private": EndpointStats(),
         }
         self._req_ids = itertools.count(1)
+        self.next_req_id = self._req_ids.__next__
         self.books = BookTracker(
             config.symbols,
             config.depth,
@@ -176,14 +115,16 @@ class Feed:
             call_later=lambda delay, fn: asyncio.get_running_loop().call_later(delay, fn),
             precision=self.instruments.get,
             new_backoff=self._new_backoff,
-            next_req_id=lambda: next(self._req_ids),
+            next_req_id=self.next_req_id,
             view_levels=config.view_levels,
             emit_interval=config.book_emit_interval,
             on_settled=lambda: self._public_result.__setitem__("delivered", True),
         )
         self.account = PrivateAccount(lambda: self.rest, self.emit, self.instruments,
                                       self._new_backoff)
-        self._pings: dict[int, tuple[Endpoint, float]] = {}
+        self.liveness = Liveness(clock=clock, emit=self.emit, next_req_id=self.next_req_id,
+                                 heartbeat_timeout=config.heartbeat_timeout,
+                                 ping_interval=config.ping_interval)
         self._public_ws: ClientConnection | None = None
         self._private_ws: ClientConnection | None = None
         self._books_requested = False
@@ -194,7 +135,6 @@ class Feed:
         self.rest: KrakenRest | None = None
         self.dms: DeadManSwitchKeeper | None = None
         self._public_result: dict[str, bool] = {}
-        self._private_result: dict[str, bool] = {}
         self._tasks: dict[asyncio.Task[Any], ErrorSource] = {}
 
     # ------------------------------------------------------------------ control
@@ -228,18 +168,6 @@ class Feed:
 
     def book_is_valid(self, symbol: str) -> bool:
         return self.books.is_valid(symbol)
-
-    @property
-    def orders(self) -> OpenOrders:
-        return self.account.orders
-
-    @property
-    def balances(self) -> Balances:
-        return self.account.balances
-
-    @balances.setter
-    def balances(self, value: Balances) -> None:  # tests swap in a failing one
-        self.account.balances = value
 
     def _call_threadsafe(self, fn: Callable[..., Any], *args: Any) -> None:
         if self._loop is None:
@@ -403,8 +331,10 @@ class Feed:
         """Run a session with a heartbeat deadline and periodic pings beside it."""
         stats = self.stats[endpoint]
         stats.closing_reason = ""
-        watchdog = asyncio.create_task(self._watchdog(ws, endpoint))
-        pinger = asyncio.create_task(self._pinger(ws, endpoint))
+        on_silence = (lambda: self.books.invalidate_all("heartbeat_timeout")) \
+            if endpoint == "public" else self.account.invalidate
+        watchdog = asyncio.create_task(self.liveness.watchdog(ws, endpoint, stats, on_silence))
+        pinger = asyncio.create_task(self.liveness.pinger(ws, endpoint))
         result: dict[str, bool] = {"delivered": False}
         try:
             await session(ws, result)
@@ -420,42 +350,8 @@ class Feed:
             reason = "heartbeat timeout"  # the watchdog returns only after aborting the socket
         elif stats.closing_reason:
             reason = stats.closing_reason
-        return result["delivered"], reason
-
-    async def _watchdog(self, ws: ClientConnection, endpoint: Endpoint) -> None:
-        """Close the socket when nothing at all arrived within the deadline (TCP may never say)."""
-        stats = self.stats[endpoint]
-        limit = self.config.heartbeat_timeout
-        tick = min(0.25, limit / 4)
-        while True:
-            await asyncio.sleep(tick)
-            last = stats.last_rx if stats.last_rx is not None else self._clock()
-            silence = self._clock() - last
-            if silence > limit:
-                log.warning("%s: no message for %.1fs; reconnecting", endpoint, silence)
-                self.emit(HeartbeatTimeout(endpoint, round(silence, 3)))
-                if endpoint == "public":
-                    self.books.invalidate_all("heartbeat_timeout")
-                else:
-                    self.account.invalidate()
-                ws.transport.abort()
-                return
-
-    async def _pinger(self, ws: ClientConnection, endpoint: Endpoint) -> None:
-        """App-level pings: measure the round trip (first one at once) and keep us un-idle."""
-        while True:
-            req_id = next(self._req_ids)
-            self._pings[req_id] = (endpoint, self._clock())
-            if len(self._pings) > 100:  # pongs that never came: forget the oldest
-                del self._pings[next(iter(self._pings))]
-            await ws.send(ping_request(req_id))
-            await asyncio.sleep(self.config.ping_interval)
-
-    def _on_pong(self, frame: PongFrame) -> None:
-        sent = self._pings.pop(frame.req_id, None) if frame.req_id is not None else None
-        if sent is not None:
-            endpoint, at = sent
-            self.emit(RoundTrip(endpoint, round((self._clock() - at) * 1000, 3)))
+        delivered = result["delivered"] or (endpoint == "private" and self.account.delivered)
+        return delivered, reason
 
     def _on_disconnect(self, endpoint: Endpoint, reason: str) -> None:
         if endpoint == "public":
@@ -496,7 +392,6 @@ class Feed:
         self._private_ws = ws
         self._private_acks = set()
         self.account.new_session()
-        self._private_result = result
         await ws.send(subscribe_request("executions", token=token, snap_orders=True,
                                         snap_trades=False, req_id=next(self._req_ids)))
         await ws.send(subscribe_request("balances", token=token, req_id=next(self._req_ids)))
@@ -532,7 +427,7 @@ class Feed:
         common: dict[type, Callable[[Any], None]] = {
             HeartbeatFrame: heartbeat,
             StatusFrame: self._on_status,
-            PongFrame: self._on_pong,
+            PongFrame: self.liveness.on_pong,
             FrameError: lambda frame: self._on_malformed(endpoint, frame),
         }
         if endpoint == "public":
@@ -631,26 +526,11 @@ class Feed:
             await asyncio.sleep(self.config.stats_interval)
             now = self._clock()
             for endpoint in endpoints:
-                self.emit(self._stats_event(endpoint, now))
+                resyncs = self.books.resyncs if endpoint == "public" else 0
+                self.emit(self._stats_event(endpoint, now, resyncs))
 
-    def _stats_event(self, endpoint: Endpoint, now: float) -> FeedStats:
-        s = self.stats[endpoint]
-        elapsed = now - s.last_tick if s.last_tick else 0.0
-        fps = (s.frames - s.frames_at_last_tick) / elapsed if elapsed > 0 else 0.0
-        s.frames_at_last_tick, s.last_tick = s.frames, now
-        return FeedStats(
-            endpoint=endpoint,
-            frames=s.frames,
-            frames_per_s=round(fps, 1),
-            malformed=s.malformed,
-            reconnects=s.reconnects,
-            resyncs=self.books.resyncs if endpoint == "public" else 0,
-            last_message_age=None if s.last_rx is None else round(now - s.last_rx, 3),
-            last_heartbeat_age=(
-                None if s.last_heartbeat is None else round(now - s.last_heartbeat, 3)
-            ),
-            token_age=None if s.token_at is None else round(now - s.token_at, 1),
-        )
+    def _stats_event(self, endpoint: Endpoint, now: float, resyncs: int) -> FeedStats:
+        return self.stats[endpoint].event(endpoint, now, resyncs)
 
 
 def _closed_reason(exc: ConnectionClosed) -> str:

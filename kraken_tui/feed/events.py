@@ -240,22 +240,3 @@ class ModeChanged(FeedEvent):
     private: bool
     note: str = ""
 
-
-Event = (
-    ConnectionChanged
-    | SystemStatusChanged
-    | PairStatusChanged
-    | BookUpdated
-    | ResyncStarted
-    | ResyncDone
-    | OrdersUpdated
-    | BalancesUpdated
-    | Reconciled
-    | HeartbeatTimeout
-    | RoundTrip
-    | DeadManSwitch
-    | FeedStats
-    | FeedError
-    | CredentialsRejected
-    | ModeChanged
-)

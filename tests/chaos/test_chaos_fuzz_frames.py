@@ -272,7 +272,7 @@ async def test_fuzzed_private_frames_keep_orders_and_balances_running(
     prober = Prober(chaos_sim, runner)
     loop = asyncio.get_running_loop()
     stats = runner.feed.stats["private"]
-    await runner.log.wait(lambda: stats.frames > 2 and runner.feed.balances.balances(), 15,
+    await runner.log.wait(lambda: stats.frames > 2 and runner.feed.account.balances.balances(), 15,
                           "private snapshots")
 
     @settings(FUZZ, max_examples=150)
@@ -288,8 +288,8 @@ async def test_fuzzed_private_frames_keep_orders_and_balances_running(
     chaos_sim.faults.drop_connections("private")
 
     def private_true() -> bool:
-        ours = {o.order_id for o in runner.feed.orders.orders()}
-        balances = {b.asset: b.total for b in runner.feed.balances.balances()}
+        ours = {o.order_id for o in runner.feed.account.orders.orders()}
+        balances = {b.asset: b.total for b in runner.feed.account.balances.balances()}
         return (ours == set(chaos_sim.truth_open_orders())
                 and balances == chaos_sim.truth_balances())
 

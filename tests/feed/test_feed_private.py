@@ -20,7 +20,7 @@ from tests.harness import FeedRunner, break_balances_handler_once
 def orders_match(runner: FeedRunner, sim: Simulator) -> bool:
     ours = {
         o.order_id: (o.symbol, o.side, o.order_qty, o.cum_qty, o.limit_price)
-        for o in runner.feed.orders.orders()
+        for o in runner.feed.account.orders.orders()
     }
     truth = {
         oid: (t["symbol"], t["side"], Decimal(t["order_qty"]), Decimal(t["cum_qty"]),
@@ -31,7 +31,7 @@ def orders_match(runner: FeedRunner, sim: Simulator) -> bool:
 
 
 def balances_match(runner: FeedRunner, sim: Simulator) -> bool:
-    ours = {b.asset: b.total for b in runner.feed.balances.balances()}
+    ours = {b.asset: b.total for b in runner.feed.account.balances.balances()}
     return ours == sim.truth_balances()
 
 
@@ -54,18 +54,19 @@ async def test_snapshot_then_live_order_lifecycle(sim: Simulator, start_feed) ->
     first = sim.place_order("BTC/USD", "buy", "0.5", "30000.0")
     runner = start(sim, start_feed)
     await converged(runner)
-    assert [o.order_id for o in runner.feed.orders.orders()] == [first]
+    assert [o.order_id for o in runner.feed.account.orders.orders()] == [first]
     second = sim.place_order("ETH/USD", "sell", "2", "9000.00")
     await converged(runner)
     sim.fill_order(first, "0.2")
     await runner.log.wait(
-        lambda: (o := runner.feed.orders.get(first)) is not None and o.cum_qty == Decimal("0.2"),
+        lambda: (o := runner.feed.account.orders.get(first)) is not None
+        and o.cum_qty == Decimal("0.2"),
         what="partial fill seen",
     )
     await converged(runner)
     sim.fill_order(first)
     sim.cancel_order(second)
-    await runner.log.wait(lambda: not runner.feed.orders.orders(), what="orders closed")
+    await runner.log.wait(lambda: not runner.feed.account.orders.orders(), what="orders closed")
     await converged(runner)
     assert runner.log.of(BalancesUpdated)[-1].valid
 
@@ -86,7 +87,7 @@ async def test_changes_during_a_disconnect_are_caught_on_reconnect(
     assert gone in {o.order_id for o in stale.orders}  # last known, flagged invalid
     await runner.log.next(Reconciled, lambda e: e.what == "orders", after=mark, timeout=15)
     await converged(runner, timeout=15)
-    assert {o.order_id for o in runner.feed.orders.orders()} == {keep, new}
+    assert {o.order_id for o in runner.feed.account.orders.orders()} == {keep, new}
 
 
 async def test_missed_sequence_triggers_rest_reconciliation(sim: Simulator, start_feed) -> None:

@@ -28,8 +28,9 @@ from kraken_tui.feed.events import (
     SystemStatusChanged,
 )
 from kraken_tui.kraken.models import Balance, BookView
-from kraken_tui.ui.app import BookMailbox, HelpScreen, SymbolSwitcher
+from kraken_tui.ui.mailbox import BookMailbox
 from kraken_tui.ui.messages import BookMessage, OrdersMessage, wrap_event
+from kraken_tui.ui.screens import HelpScreen, SymbolSwitcher
 from kraken_tui.ui.widgets.balances import BalancesTable
 from kraken_tui.ui.widgets.book import BookLadder
 from kraken_tui.ui.widgets.health import HealthPanel

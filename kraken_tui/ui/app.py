@@ -52,6 +52,7 @@ from kraken_tui.ui.notices import (
     HealthNote,
     Notice,
     NoticeState,
+    PanelsNote,
     SetBanner,
     Toast,
     feed_stopped,
@@ -223,7 +224,7 @@ class KrakenMonitor(App[None]):
             SystemStatusChanged: self._health.on_system,
             RoundTrip: self._health.on_rtt,
             DeadManSwitch: self._health.on_dms,
-            ModeChanged: self._show_mode,
+            ModeChanged: self._health.on_mode,
         }
         self._apply_width(self.size.width)
         self._update_status()
@@ -384,12 +385,9 @@ class KrakenMonitor(App[None]):
                     self._toast(text, severity)
                 case HealthNote(target, title, reason):
                     self._health.set_note(target, title, reason)
-
-    def _show_mode(self, event: ModeChanged) -> None:
-        self._health.on_mode(event)
-        subtitle = "" if event.private else "needs API keys"
-        self._orders.border_subtitle = subtitle
-        self._balances.border_subtitle = subtitle
+                case PanelsNote(subtitle):
+                    self._orders.border_subtitle = subtitle
+                    self._balances.border_subtitle = subtitle
 
     # -- periodic (1 Hz) ------------------------------------------------------
 

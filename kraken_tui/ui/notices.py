@@ -62,7 +62,14 @@ class HealthNote:
     reason: str = ""
 
 
-Notice = SetBanner | ClearBanner | Toast | HealthNote
+@dataclass(frozen=True, slots=True)
+class PanelsNote:
+    """Why the orders and balances panels are empty, in their borders ("" clears)."""
+
+    subtitle: str
+
+
+Notice = SetBanner | ClearBanner | Toast | HealthNote | PanelsNote
 
 SYSTEM_BANNERS: dict[str, tuple[BannerSeverity, str]] = {
     "maintenance": ("error", "EXCHANGE MAINTENANCE — no new orders and no cancels until it ends"),
@@ -184,6 +191,7 @@ def _connection(event: ConnectionChanged, state: NoticeState, now: float) -> lis
         notices += [
             ClearBanner(KEYS_BANNER),
             HealthNote("private", None),
+            PanelsNote(""),
             Toast("Private feed live: the API keys were accepted"),
         ]
     elif internal in state.banners:
@@ -210,6 +218,7 @@ def _credentials_rejected(
         ClearBanner("conn:private"),  # "FEED DOWN (closed by server)" would hide the cause
         SetBanner(KEYS_BANNER, text, "error"),
         HealthNote("private", "KEYS REJECTED", reason),
+        PanelsNote("API keys rejected"),  # empty panels must not read as "no orders"
     ]
 
 
@@ -262,21 +271,21 @@ def _dms_failing(reason: str, log_hint: str = "") -> list[Notice]:
 def _dead_man(event: DeadManSwitch, state: NoticeState, now: float) -> list[Notice]:
     if event.error:
         return _dms_failing(event.error)
-    if event.armed:  # re-armed: the only end of a failure
+    if event.armed and DMS_BANNER in state.banners:  # re-armed: the only end of a failure
         return [ClearBanner(DMS_BANNER), HealthNote("dms", None)]
     return []
 
 
 def _mode(event: ModeChanged, state: NoticeState, now: float) -> list[Notice]:
     if event.private:
-        return [ClearBanner("mode")]
+        return [ClearBanner("mode"), PanelsNote("")]
     note = event.note or "no API keys"
     text = (
         f"PUBLIC-ONLY MODE — {note}. Orders, balances and the dead man's switch are off. "
         f"Set KRAKEN_API_KEY and KRAKEN_API_SECRET (or api_key/api_secret in "
         f"{state.config_source})."
     )
-    return [SetBanner("mode", text, "info")]
+    return [SetBanner("mode", text, "info"), PanelsNote("needs API keys")]
 
 
 def _reconciled(event: Reconciled, state: NoticeState, now: float) -> list[Notice]:

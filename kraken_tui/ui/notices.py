@@ -102,6 +102,14 @@ SOURCE_NAMES = {
     "feed": "Feed",
 }
 
+#: Where a bug struck, as the INTERNAL ERROR banner says it.
+INTERNAL_PLACES = {
+    "public": "the public feed",
+    "private": "the private feed",
+    "rest": "a REST call",
+    "feed": "the feed's housekeeping",
+}
+
 #: One kind of handled error (source and error text) is toasted at most once per this
 #: many seconds; the next toast counts the ones in between. A flood of malformed frames
 #: is one toast, not hundreds; every one is in the log.
@@ -307,9 +315,9 @@ def _feed_error(event: FeedError, state: NoticeState, now: float) -> list[Notice
         detail = f": {event.detail}" if event.detail else ""
         return _dms_failing(f"{error}{detail}", state.see_log() if internal else "")
     if internal:
-        name = SOURCE_NAMES.get(source, source)
+        place = INTERNAL_PLACES.get(source, source)
         after = "reconnecting" if source in ("public", "private") else "some data may stop updating"
-        text = f"INTERNAL ERROR in {name}: {event.detail} — {after}; {state.see_log()}"
+        text = f"INTERNAL ERROR in {place}: {event.detail} — {after}; {state.see_log()}"
         return [SetBanner(f"internal:{source}", text, "error")]
     return _paced_toast(event, state, now)
 

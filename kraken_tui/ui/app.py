@@ -55,6 +55,7 @@ from kraken_tui.ui.notices import (
     PanelsNote,
     SetBanner,
     Toast,
+    book_trusted,
     feed_stopped,
     notices_for,
 )
@@ -324,8 +325,8 @@ class KrakenMonitor(App[None]):
         ladder.show(event.view, event.valid, event.reason)
         if ladder.paints != paints and self._panel_updates:
             self._flush_panels()  # into the same compositor pass as the book
-        if event.valid:
-            self._banners.clear_banner(f"resync:{event.symbol}")
+        if event.valid and self._notices.banners:
+            self._apply(book_trusted(event.symbol, self._notices))
 
     @while_running
     def on_orders_message(self, message: OrdersMessage) -> None:

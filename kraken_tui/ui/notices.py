@@ -166,6 +166,15 @@ def notices_for(event: FeedEvent, state: NoticeState, now: float) -> list[Notice
     return notices
 
 
+def book_trusted(symbol: str, state: NoticeState) -> list[Notice]:
+    """A valid view ends the symbol's resync banner at once (ResyncDone may come later)."""
+    key = f"resync:{symbol}"
+    if key not in state.banners:
+        return []
+    state.banners.discard(key)
+    return [ClearBanner(key)]
+
+
 def feed_stopped(error: BaseException | None, state: NoticeState) -> list[Notice]:
     """The feed's thread ended: with ``error`` it crashed, without it returned early."""
     if error is None:

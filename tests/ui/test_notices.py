@@ -25,6 +25,7 @@ from kraken_tui.ui.notices import (
     PanelsNote,
     SetBanner,
     Toast,
+    book_trusted,
     feed_stopped,
     notices_for,
 )
@@ -200,3 +201,13 @@ def test_a_user_asked_resync_is_quiet() -> None:
     done = notices_for(ResyncDone("BTC/USD"), state, 0)
     assert cleared(done) == {"resync:BTC/USD"}
     assert [t.text for t in toasts(done)] == ["BTC/USD book resynced"]
+
+
+def test_a_valid_view_ends_its_resync_banner_before_resync_done() -> None:
+    state = fresh()
+    assert book_trusted("BTC/USD", state) == []
+    notices_for(ResyncStarted("BTC/USD", "checksum_mismatch", 1), state, 0)
+    assert book_trusted("ETH/USD", state) == []
+    assert book_trusted("BTC/USD", state) == [ClearBanner("resync:BTC/USD")]
+    assert "resync:BTC/USD" not in state.banners
+    assert "book resynced" in toasts(notices_for(ResyncDone("BTC/USD"), state, 0))[0].text

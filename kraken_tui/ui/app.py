@@ -19,33 +19,26 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any, ClassVar, Protocol, TypeVar
 
-from rich.text import Text
-from textual import on, work
+from textual import work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen, Screen
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, OptionList, Static
-from textual.widgets.option_list import Option
+from textual.widgets import Footer
 from textual.worker import Worker, WorkerState
 
-from kraken_tui.config import DEPTHS, Config
+from kraken_tui.config import DEPTHS, Config, default_log_path
 from kraken_tui.feed.events import (
     BookUpdated,
     ConnectionChanged,
     DeadManSwitch,
-    FeedError,
     FeedEvent,
-    HeartbeatTimeout,
     ModeChanged,
-    PairStatusChanged,
-    Reconciled,
-    ResyncDone,
-    ResyncStarted,
     RoundTrip,
     SystemStatusChanged,
 )
+from kraken_tui.ui.mailbox import BookMailbox
 from kraken_tui.ui.messages import (
     BalancesMessage,
     BookMessage,
@@ -54,11 +47,25 @@ from kraken_tui.ui.messages import (
     StatsMessage,
     wrap_event,
 )
+from kraken_tui.ui.notices import (
+    ClearBanner,
+    HealthNote,
+    Notice,
+    NoticeState,
+    PanelsNote,
+    SetBanner,
+    Toast,
+    book_trusted,
+    feed_stopped,
+    notices_for,
+)
+from kraken_tui.ui.screens import HelpScreen, SymbolSwitcher
 from kraken_tui.ui.widgets.balances import BalancesTable
 from kraken_tui.ui.widgets.banner import BannerStack
 from kraken_tui.ui.widgets.book import BookLadder
-from kraken_tui.ui.widgets.health import HealthPanel, state_text, system_style
+from kraken_tui.ui.widgets.health import HealthPanel
 from kraken_tui.ui.widgets.orders import OrdersTable
+from kraken_tui.ui.widgets.status import StatusBar
 
 log = logging.getLogger("kraken_tui.ui")
 
@@ -98,166 +105,6 @@ class FeedLike(Protocol):
 
 
 FeedFactory = Callable[[Config, Sink], FeedLike]
-
-class BookMailbox:
-    """Latest book event per symbol, shared between the feed thread and the UI loop.
-
-    At most one message per symbol is in flight; a burst only replaces the stored
-    event. Books that are not shown are *parked*: their views wait here, and the UI
-    loop is woken only when such a book's validity changes (its banners and stale
-    marks must follow at once). Switching symbols takes the parked view. In the demo
-    the hidden books were two thirds of the UI loop's wake-ups.
-    """
-
-    def __init__(self, shown: str | None = None) -> None:
-        self._lock = threading.Lock()
-        self._latest: dict[str, BookUpdated] = {}
-        self._in_flight: set[str] = set()  # symbols with a message posted, not yet taken
-        self._valid_told: dict[str, bool] = {}  # validity the UI last took, per symbol
-        self._shown = shown
-        self.coalesced = 0  # events superseded before the UI saw them
-
-    def put(self, event: BookUpdated) -> bool:
-        """Store ``event``; True when the UI loop should be sent a message for it."""
-        symbol = event.symbol
-        with self._lock:
-            if symbol in self._latest:
-                self.coalesced += 1
-            self._latest[symbol] = event
-            if symbol in self._in_flight:
-                return False
-            if symbol != self._shown and self._valid_told.get(symbol) == event.valid:
-                return False  # parked
-            self._in_flight.add(symbol)
-            return True
-
-    def take(self, symbol: str) -> BookUpdated | None:
-        with self._lock:
-            self._in_flight.discard(symbol)
-            event = self._latest.pop(symbol, None)
-            if event is not None:
-                self._valid_told[symbol] = event.valid
-            return event
-
-    def show(self, symbol: str) -> BookUpdated | None:
-        """``symbol`` is now shown: its updates wake the UI; returns its parked view."""
-        with self._lock:
-            self._shown = symbol
-        return self.take(symbol)
-
-    @property
-    def parked(self) -> int:
-        """Events held for hidden books with no message on its way (tests count these)."""
-        with self._lock:
-            return len(self._latest.keys() - self._in_flight)
-
-
-SYSTEM_BANNERS = {
-    "maintenance": ("error", "EXCHANGE MAINTENANCE — no new orders and no cancels until it ends"),
-    "cancel_only": (
-        "warning",
-        "EXCHANGE CANCEL-ONLY — cancels accepted, no new orders, no matching",
-    ),
-    "post_only": ("warning", "EXCHANGE POST-ONLY — only post-only limit orders, no matching"),
-}
-
-#: Resyncs the user caused (a depth change): no banner, no toast.
-QUIET_RESYNCS = frozenset({"depth_change"})
-
-PAIR_STATUS_TEXT = {
-    "limit_only": "LIMIT-ONLY — only limit orders accepted",
-    "cancel_only": "CANCEL-ONLY — cancels only",
-    "post_only": "POST-ONLY — only post-only limit orders",
-    "reduce_only": "REDUCE-ONLY — only orders that reduce a position",
-    "maintenance": "MAINTENANCE — trading halted",
-    "delisted": "DELISTED",
-    "work_in_progress": "WORK IN PROGRESS — not tradable",
-}
-
-
-class StatusBar(Horizontal):
-    """One line: app name, both endpoints' state, exchange status, pause; UTC clock on the right."""
-
-    def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(id=id)
-        self._left = Static(id="status-left")
-        self._clock = Static(id="status-clock")
-        self._shown: tuple[str, str] = ("", "")
-
-    def compose(self) -> ComposeResult:
-        yield self._left
-        yield self._clock
-
-    def show(self, left: Text, clock: str) -> None:
-        # Both fields have fixed sizes (1fr and a constant-width clock): after the first
-        # update they repaint without a screen-wide layout pass, once a second for days.
-        if (left.markup, clock) == self._shown:
-            return
-        first = not self._shown[1]
-        self._shown = (left.markup, clock)
-        self._left.update(left, layout=first)
-        self._clock.update(clock, layout=first)
-
-
-class HelpScreen(ModalScreen[None]):
-    """Every key the monitor answers to, generated from the app's bindings."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,q,question_mark", "dismiss", "Close"),
-    ]
-
-    def compose(self) -> ComposeResult:
-        lines = Text()
-        lines.append("Keys\n\n", style="bold")
-        for binding in self.app.BINDINGS:
-            if not isinstance(binding, Binding) or binding.action.startswith("show_index"):
-                continue
-            keys = binding.key_display or binding.key.replace(",", " / ")
-            lines.append(f"  {keys:<5}", style="bold cyan")
-            lines.append(f"{binding.description:<16}", style="bold")
-            lines.append(f"{binding.tooltip}\n")
-        lines.append(f"  {'1-9':<5}", style="bold cyan")
-        lines.append(f"{'Symbol n':<16}", style="bold")
-        lines.append("Show the n-th symbol's book\n")
-        lines.append("\nCtrl+P opens the command palette (themes, symbols, every action).\n")
-        lines.append("Press Esc to close.", style="dim")
-        with VerticalScroll(id="help-body"):
-            yield Static(lines, id="help-text")
-
-
-class SymbolSwitcher(ModalScreen[str | None]):
-    """Quick symbol picker: arrows/Enter or the symbol's number."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "dismiss(None)", "Close"),
-        *[Binding(str(n), f"pick({n - 1})", f"Symbol {n}", show=False) for n in range(1, 10)],
-    ]
-
-    def __init__(self, symbols: Iterable[str], current: str) -> None:
-        super().__init__()
-        self._symbols = list(symbols)
-        self._current = current
-
-    def compose(self) -> ComposeResult:
-        options = [Option(f"{i + 1}  {s}", id=s) for i, s in enumerate(self._symbols)]
-        option_list = OptionList(*options, id="symbol-list")
-        option_list.border_title = "Switch symbol"
-        yield option_list
-
-    def on_mount(self) -> None:
-        option_list = self.query_one(OptionList)
-        if self._current in self._symbols:
-            option_list.highlighted = self._symbols.index(self._current)
-        option_list.focus()
-
-    def action_pick(self, index: int) -> None:
-        if 0 <= index < len(self._symbols):
-            self.dismiss(self._symbols[index])
-
-    @on(OptionList.OptionSelected)
-    def _picked(self, event: OptionList.OptionSelected) -> None:
-        self.dismiss(event.option.id)
-
 
 class KrakenMonitor(App[None]):
     """Order books, open orders, balances and connection health, kept honest."""
@@ -316,8 +163,10 @@ class KrakenMonitor(App[None]):
         self._feed: FeedLike | None = None
         self._mailbox = BookMailbox(shown=config.symbols[0])
         self._stopping = False
-        self._system: str | None = None
-        self._resync_reason: dict[str, str] = {}
+        self._notices = NoticeState(
+            log_path=config.log_path or default_log_path(),
+            config_source=str(config.source) if config.source else "the config file",
+        )
         self._main: Screen | None = None  # the monitor screen, once mounted
         self.feed_done = threading.Event()  # set when the feed thread has finished
         self.events_seen = 0  # feed events handled on the UI loop (tests wait on this)
@@ -370,6 +219,14 @@ class KrakenMonitor(App[None]):
         self._orders.border_title = "Open orders"
         self._balances.border_title = "Balances"
         self._banners.display = False
+        #: Widgets that draw a feed event's own state; the notices rules add the rest.
+        self._event_views: dict[type[FeedEvent], Callable[[Any], None]] = {
+            ConnectionChanged: self._health.on_connection,
+            SystemStatusChanged: self._health.on_system,
+            RoundTrip: self._health.on_rtt,
+            DeadManSwitch: self._health.on_dms,
+            ModeChanged: self._health.on_mode,
+        }
         self._apply_width(self.size.width)
         self._update_status()
         self.set_interval(1.0, lambda: self._defer_panel("tick", self.tick))
@@ -433,22 +290,16 @@ class KrakenMonitor(App[None]):
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.group != "feed":
             return
-        banners = self._banners
         if event.state == WorkerState.ERROR:
             error = event.worker.error
             log.error("feed stopped with an error", exc_info=error)
-            banners.set_banner(
-                "feed", f"FEED STOPPED — {error!r}; data is frozen (see log)", "error"
-            )
+            self._apply(feed_stopped(error, self._notices))
             self._mark_all_stale("feed stopped")
         elif event.state == WorkerState.SUCCESS and not self._stopping:
-            banners.set_banner("feed", "FEED ENDED — data is frozen; restart the monitor", "error")
+            self._apply(feed_stopped(None, self._notices))
             self._mark_all_stale("feed stopped")
 
     # -- routing feed events --------------------------------------------------
-
-    def _ladder(self, symbol: str) -> BookLadder | None:
-        return self._ladders.get(symbol)
 
     def _mark_all_stale(self, reason: str) -> None:
         for ladder in self._ladders.values():
@@ -467,15 +318,15 @@ class KrakenMonitor(App[None]):
 
     def _show_book(self, event: BookUpdated) -> None:
         self.events_seen += 1
-        ladder = self._ladder(event.symbol)
+        ladder = self._ladders.get(event.symbol)
         if ladder is None:
             return
         paints = ladder.paints
         ladder.show(event.view, event.valid, event.reason)
         if ladder.paints != paints and self._panel_updates:
             self._flush_panels()  # into the same compositor pass as the book
-        if event.valid:
-            self._banners.clear_banner(f"resync:{event.symbol}")
+        if event.valid and self._notices.banners:
+            self._apply(book_trusted(event.symbol, self._notices))
 
     @while_running
     def on_orders_message(self, message: OrdersMessage) -> None:
@@ -513,123 +364,31 @@ class KrakenMonitor(App[None]):
     def on_feed_event_message(self, message: FeedEventMessage) -> None:
         self.events_seen += 1
         event = message.event
-        health, banners = self._health, self._banners
-        if isinstance(event, ConnectionChanged):
-            self._on_connection(event, health, banners)
-        elif isinstance(event, SystemStatusChanged):
-            log.info("exchange status %s", event.system)
-            health.on_system(event)
-            previous, self._system = self._system, event.system
-            if event.system in SYSTEM_BANNERS:
-                severity, text = SYSTEM_BANNERS[event.system]
-                banners.set_banner("system", text, severity)
-            else:
-                banners.clear_banner("system")
-                if previous in SYSTEM_BANNERS and event.system == "online":
-                    self._toast("Exchange is back online")
-            self._update_status()
-        elif isinstance(event, PairStatusChanged):
-            log.info("pair %s status %s", event.symbol, event.status)
-            if event.status == "online":
-                banners.clear_banner(f"pair:{event.symbol}")
-            else:
-                text = PAIR_STATUS_TEXT.get(event.status, event.status.upper())
-                banners.set_banner(f"pair:{event.symbol}", f"{event.symbol} {text}", "warning")
-        elif isinstance(event, ResyncStarted):
-            log.warning("resync %s: %s (#%d)", event.symbol, event.reason, event.count)
-            self._resync_reason[event.symbol] = event.reason
-            if event.reason in QUIET_RESYNCS:
-                return  # asked for by the user; the stale ladder says enough
-            reason = event.reason.replace("_", " ")
-            banners.set_banner(
-                f"resync:{event.symbol}",
-                f"{event.symbol} RESYNCING — {reason}; rebuilding the book from a fresh "
-                f"snapshot (resync #{event.count})",
-                "warning",
-            )
-            # The ladder goes stale through the feed's own BookUpdated(valid=False); marking
-            # it here could land after a newer valid view that the mailbox already holds.
-        elif isinstance(event, ResyncDone):
-            banners.clear_banner(f"resync:{event.symbol}")
-            if self._resync_reason.pop(event.symbol, "") not in QUIET_RESYNCS:
-                self._toast(f"{event.symbol} book resynced")
-        elif isinstance(event, RoundTrip):
-            health.on_rtt(event)
-        elif isinstance(event, DeadManSwitch):
-            health.on_dms(event)
-            if event.error:
-                log.error("dead man's switch failing: %s", event.error)
-                banners.set_banner(
-                    "dms",
-                    f"DEAD MAN'S SWITCH FAILING — {event.error}; open orders are NOT protected",
-                    "error",
-                )
-            else:
-                banners.clear_banner("dms")
-        elif isinstance(event, ModeChanged):
-            self._on_mode(event, health, banners)
-        elif isinstance(event, Reconciled):
-            log.info("reconciled %s: %d changes (%s)", event.what, event.changes, event.reason)
-            if event.changes:
-                self._toast(f"{event.what.capitalize()} reconciled: {event.changes} corrected")
-        elif isinstance(event, HeartbeatTimeout):
-            log.warning("%s heartbeat timeout after %.1fs", event.endpoint, event.silence)
-            self._toast(
-                f"{event.endpoint.capitalize()} feed silent for {event.silence:.1f}s"
-                " — reconnecting",
-                "warning",
-            )
-        elif isinstance(event, FeedError):
-            log.warning("feed error (%s): %s %s", event.endpoint, event.error, event.detail)
-            if event.endpoint == "rest":
-                self._toast(f"REST: {event.error}", "warning")
-
-    def _on_connection(
-        self, event: ConnectionChanged, health: HealthPanel, banners: BannerStack
-    ) -> None:
-        log.info(
-            "%s %s attempt=%d delay=%s %s",
-            event.endpoint, event.state, event.attempt, event.delay, event.reason,
-        )
-        reconnect = health.endpoints[event.endpoint].ever_connected
-        health.on_connection(event)
-        key = f"conn:{event.endpoint}"
-        what = (
-            "books are stale"
-            if event.endpoint == "public"
-            else "orders and balances may be stale"
-        )
-        if event.state in ("backoff", "disconnected"):
-            why = f" ({event.reason})" if event.reason else ""
-            banners.set_banner(
-                key, f"{event.endpoint.upper()} FEED DOWN{why} — {what}; reconnecting", "error"
-            )
-        elif event.state == "connected":
-            had_banner = key in banners.active
-            banners.clear_banner(key)
-            if had_banner or reconnect:
-                self._toast(f"{event.endpoint.capitalize()} feed reconnected")
+        if not isinstance(event, RoundTrip):
+            log.info("feed: %r", event)
+        view = self._event_views.get(type(event))
+        if view is not None:
+            view(event)
+        notices = notices_for(event, self._notices, self.clock())
+        if notices:
+            self._apply(notices)
         self._update_status()
 
-    def _on_mode(self, event: ModeChanged, health: HealthPanel, banners: BannerStack) -> None:
-        health.set_private_enabled(event.private)
-        orders, balances = self._orders, self._balances
-        if event.private:
-            banners.clear_banner("mode")
-            orders.border_subtitle = ""
-            balances.border_subtitle = ""
-        else:
-            source = self.config.source or "the config file"
-            note = event.note or "no API keys"
-            banners.set_banner(
-                "mode",
-                f"PUBLIC-ONLY MODE — {note}. Orders, balances and the dead man's switch are off. "
-                f"Set KRAKEN_API_KEY and KRAKEN_API_SECRET (or api_key/api_secret in {source}).",
-                "info",
-            )
-            orders.border_subtitle = "needs API keys"
-            balances.border_subtitle = "needs API keys"
-        self._update_status()
+    def _apply(self, notices: Iterable[Notice]) -> None:
+        banners = self._banners
+        for notice in notices:
+            match notice:
+                case SetBanner(key, text, severity):
+                    banners.set_banner(key, text, severity)
+                case ClearBanner(key):
+                    banners.clear_banner(key)
+                case Toast(text, severity):
+                    self._toast(text, severity)
+                case HealthNote(target, title, reason):
+                    self._health.set_note(target, title, reason)
+                case PanelsNote(subtitle):
+                    self._orders.border_subtitle = subtitle
+                    self._balances.border_subtitle = subtitle
 
     # -- periodic (1 Hz) ------------------------------------------------------
 
@@ -641,19 +400,7 @@ class KrakenMonitor(App[None]):
         self._update_status()
 
     def _update_status(self) -> None:
-        health = self._health
-        now = self.clock()
-        line = Text()
-        line.append(" kraken-tui ", style="bold reverse")
-        for ep in ("public", "private"):
-            line.append(f"  {ep} ", style="dim")
-            line.append_text(state_text(health.endpoints[ep], now))
-        system = self._system or "unknown"
-        line.append("  exchange ", style="dim")
-        line.append(system.replace("_", " "), style=system_style(self._system))
-        if self.paused:
-            line.append("  ❚❚ PAUSED", style="bold yellow")
-        self._status.show(line, time.strftime("%H:%M:%S UTC ", time.gmtime(now)))
+        self._status.show(self._health.endpoints, self._notices.system, self.paused, self.clock())
 
     # -- actions --------------------------------------------------------------
 

@@ -28,9 +28,11 @@ from kraken_tui.feed.events import (
     SystemStatusChanged,
 )
 from kraken_tui.kraken.models import Balance, BookView
-from kraken_tui.ui.app import BookMailbox, HelpScreen, SymbolSwitcher
+from kraken_tui.ui.mailbox import BookMailbox
 from kraken_tui.ui.messages import BookMessage, OrdersMessage, wrap_event
+from kraken_tui.ui.screens import HelpScreen, SymbolSwitcher
 from kraken_tui.ui.widgets.balances import BalancesTable
+from kraken_tui.ui.widgets.banner import BannerStack
 from kraken_tui.ui.widgets.book import BookLadder
 from kraken_tui.ui.widgets.health import HealthPanel
 from kraken_tui.ui.widgets.orders import OrdersTable
@@ -186,7 +188,8 @@ async def test_help_screen_lists_the_keys() -> None:
         holder.feed.emit(SystemStatusChanged("maintenance"))
         await settle(pilot, holder)
         app.tick()
-        assert "system" in app._banners.active
+        # The banners live on the monitor's screen, under the help screen.
+        assert "system" in app.screen_stack[0].query_one(BannerStack).active
         await pilot.press("escape")
         await wait_for(pilot, lambda: not isinstance(app.screen, HelpScreen))
 
@@ -258,7 +261,7 @@ async def test_a_hidden_book_is_drawn_current_when_shown() -> None:
         await settle(pilot, holder)
         assert app.parked_books == 1  # none of them woke the UI loop
         await pilot.press("2")
-        ladder = app._ladders["ETH/USD"]
+        ladder = app.query_one("#book-1", BookLadder)
         assert ladder.view is latest
         await wait_for(pilot, lambda: ladder.paints > 0 and not ladder.pending, 5, "a paint")
         assert app.parked_books == 0
@@ -328,16 +331,21 @@ class CrashingFeed:
         pass
 
 
-async def test_a_crashed_feed_is_a_banner_and_stale_books() -> None:
+async def test_a_crashed_feed_is_a_banner_naming_the_log_and_stale_books(tmp_path) -> None:
     from ui_scenarios import demo_config, fixed_clock
 
     from kraken_tui.ui.app import KrakenMonitor
 
-    app = KrakenMonitor(demo_config(), CrashingFeed, clock=fixed_clock, toasts=False)
+    log_path = tmp_path / "logs" / "kraken-tui.log"
+    app = KrakenMonitor(demo_config(log_path=log_path), CrashingFeed, clock=fixed_clock,
+                        toasts=False)
     async with app.run_test(size=(120, 34)) as pilot:
-        await wait_for(pilot, lambda: "feed" in app._banners.active, what="feed banner")
-        assert "FEED STOPPED" in app._banners.active["feed"][0]
-        assert not app._ladders["BTC/USD"].valid
+        banners = app.query_one(BannerStack).active
+        await wait_for(pilot, lambda: "feed" in banners, what="feed banner")
+        text, severity = banners["feed"]
+        assert "FEED STOPPED" in text and "RuntimeError('boom')" in text
+        assert f"details in the log: {log_path}" in text and severity == "error"
+        assert not app.query_one("#book-0", BookLadder).valid
         assert app.feed_done.is_set()
 
 
@@ -346,7 +354,7 @@ async def test_changed_levels_flash_briefly() -> None:
     app.animation_level = "full"
     async with app.run_test(size=(120, 34)) as pilot:
         await settle(pilot, holder)
-        ladder = app._ladders["BTC/USD"]
+        ladder = app.query_one("#book-0", BookLadder)
 
         def flashing() -> list:
             return [row for row in ladder._rows if row.flash]
@@ -446,7 +454,7 @@ async def test_a_view_held_by_the_frame_cap_is_painted_however_short_the_wait(
     app, holder = make_app(live_script())
     async with app.run_test(size=(120, 34)) as pilot:
         await settle(pilot, holder)
-        ladder = app._ladders["BTC/USD"]
+        ladder = app.query_one("#book-0", BookLadder)
         now = [time.monotonic() + 1.0]  # the settle's last paint is a second old
         monkeypatch.setattr(book, "time", SimpleNamespace(monotonic=lambda: now[0]))
         deliver_book(app, BookUpdated("BTC/USD", True, make_view("BTC/USD", bump=1)))

@@ -42,7 +42,7 @@ def banners(app: KrakenMonitor) -> dict[str, tuple[str, str]]:
 
 
 async def live(pilot, app: KrakenMonitor, symbol: str = "BTC/USD", timeout: float = 10) -> None:
-    ladder = app._ladders[symbol]
+    ladder = app.query_one(f"#book-{SYMBOLS.index(symbol)}", BookLadder)
     await wait_for(pilot, lambda: ladder.valid and ladder.view is not None, timeout,
                    f"{symbol} book live")
 
@@ -74,7 +74,7 @@ async def test_maintenance_banner_appears_and_clears(sim: Simulator) -> None:
         sim.faults.start_maintenance()
         await wait_for(pilot, lambda: "system" in banners(app), 10, "maintenance banner")
         assert "MAINTENANCE" in banners(app)["system"][0]
-        ladder = app._ladders["BTC/USD"]
+        ladder = app.query_one("#book-0", BookLadder)
         await wait_for(pilot, lambda: not ladder.valid, 10, "book stale in maintenance")
         assert "STALE" in str(ladder.border_subtitle)
         sim.faults.end_maintenance()

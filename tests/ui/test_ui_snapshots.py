@@ -35,6 +35,8 @@ def scripted(script: Sequence[FeedEvent]) -> tuple[object, Callable[[Pilot], obj
         pytest.param(sc.cancel_only_script, WIDE, id="cancel_only"),
         pytest.param(sc.resync_script, WIDE, id="resync"),
         pytest.param(sc.public_only_script, WIDE, id="public_only"),
+        pytest.param(sc.keys_rejected_script, WIDE, id="keys_rejected"),
+        pytest.param(sc.dms_failing_script, WIDE, id="dms_failing"),
         pytest.param(sc.live_script, NARROW, id="narrow"),
     ],
 )

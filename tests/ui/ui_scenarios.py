@@ -21,6 +21,7 @@ from kraken_tui.feed.events import (
     BalancesUpdated,
     BookUpdated,
     ConnectionChanged,
+    CredentialsRejected,
     DeadManSwitch,
     FeedEvent,
     FeedStats,
@@ -192,6 +193,21 @@ def dms_failing_script() -> list[FeedEvent]:
     return [*live_script(), DeadManSwitch(False, 60, error="EService:Unavailable")]
 
 
+def keys_rejected_script() -> list[FeedEvent]:
+    """Keys configured but refused by Kraken: public live, private retrying with backoff."""
+    return [
+        ModeChanged(private=True),
+        ConnectionChanged("public", "connected"),
+        SystemStatusChanged("online", "2.0.10"),
+        *[BookUpdated(s, True, VIEWS[s], 12345) for s in SYMBOLS],
+        stats("public"),
+        RoundTrip("public", 23.4),
+        ConnectionChanged("private", "connecting", 1),
+        CredentialsRejected("EAPI:Invalid key", "GetWebSocketsToken"),
+        ConnectionChanged("private", "backoff", 1, 8.0, "EAPI:Invalid key"),
+    ]
+
+
 class ScriptedFeed:
     """A fake feed: replays a script through the sink, then idles until stopped."""
 
@@ -253,6 +269,11 @@ def make_app(script: Sequence[FeedEvent], *, toasts: bool = False, **config: obj
     app = KrakenMonitor(demo_config(**config), holder, clock=fixed_clock, toasts=toasts)
     app.animation_level = "none"
     return app, holder
+
+
+def shown_toasts(app) -> list[str]:
+    """The toasts on screen now (the app must run with ``notifications=True``)."""
+    return [str(toast.render()) for toast in app.screen.query("Toast")]
 
 
 def settled(app, holder: FeedHolder) -> bool:

@@ -55,10 +55,6 @@ class BannerStack(Vertical):
             widget.display = False
         self.display = bool(self.active)
 
-    def clear_prefix(self, prefix: str) -> None:
-        for key in [k for k in self.active if k.startswith(prefix)]:
-            self.clear_banner(key)
-
     def _insert_point(self, severity: str) -> Static | None:
         rank = SEVERITIES.index(severity)
         for child in self.query(".banner"):

@@ -8,7 +8,7 @@ deterministic under a fixed clock in tests.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from rich.text import Text
 
@@ -16,6 +16,7 @@ from kraken_tui.feed.events import (
     ConnectionChanged,
     DeadManSwitch,
     FeedStats,
+    ModeChanged,
     RoundTrip,
     SystemStatusChanged,
 )
@@ -51,13 +52,19 @@ class EndpointHealth:
     rtt_ms: float | None = None
     enabled: bool = True
     ever_connected: bool = False
-    extra: dict[str, str] = field(default_factory=dict)
+    note: tuple[str, str] | None = None  # (title, reason): why it is down, until cleared
 
 
 def state_text(h: EndpointHealth, now: float, sep: str = " ") -> Text:
-    """LIVE / CONNECTING / RECONNECTING n (next try in s) / DISCONNECTED, coloured."""
+    """LIVE / CONNECTING / RECONNECTING n (next try in s) / DISCONNECTED, coloured.
+
+    A note (e.g. KEYS REJECTED) names the cause and outranks the retry states.
+    """
     if not h.enabled:
         return Text(f"○ OFF{sep}(public-only)", style="dim")
+    if h.note is not None:
+        title, reason = h.note
+        return Text(f"● {title}{sep}({reason})" if reason else f"● {title}", style="bold red")
     if h.state == "connected":
         return Text("● LIVE", style="bold green")
     if h.state == "backoff":
@@ -92,6 +99,7 @@ class HealthPanel(KeyedTable, can_focus=False):
         self.endpoints = {ep: EndpointHealth() for ep in ENDPOINTS}
         self.system: str | None = None
         self.dms: DeadManSwitch | None = None
+        self.dms_failure: str | None = None  # why the switch is failing, until it re-arms
         self.set_columns(
             [Column("metric", "", 17)] + [Column(ep, ep.capitalize(), 20) for ep in ENDPOINTS]
         )
@@ -126,9 +134,23 @@ class HealthPanel(KeyedTable, can_focus=False):
         self.system = ev.system
         self.tick()
 
-    def set_private_enabled(self, enabled: bool) -> None:
-        self.endpoints["private"].enabled = enabled
+    def on_mode(self, ev: ModeChanged) -> None:
+        self.endpoints["private"].enabled = ev.private
         self.tick()
+
+    def set_note(self, target: str, title: str | None, reason: str = "") -> None:
+        """Say why ``target`` (an endpoint, or "dms") is down or failing; None clears it."""
+        if target == "dms":
+            failure = None if title is None else reason or title
+            changed = failure != self.dms_failure
+            self.dms_failure = failure
+        else:
+            h = self.endpoints[target]
+            note = None if title is None else (title, reason)
+            changed = note != h.note
+            h.note = note
+        if changed:
+            self.tick()
 
     # -- cells -----------------------------------------------------------------
 
@@ -154,7 +176,11 @@ class HealthPanel(KeyedTable, can_focus=False):
                 fmt_age(beat) + (" ago" if beat is not None else ""),
                 style="bold red" if late else "",
             )
-            cells["fps"] = f"{st.frames_per_s:.1f}"
+            cells["fps"] = (
+                Text(f"{st.frames_per_s:.1f} ({st.malformed} malformed)", style="yellow")
+                if st.malformed
+                else f"{st.frames_per_s:.1f}"
+            )
             cells["reconnects"] = Text(str(st.reconnects), style="yellow" if st.reconnects else "")
             cells["resyncs"] = Text(str(st.resyncs), style="yellow" if st.resyncs else "")
             cells["token"] = fmt_age(self._age(h, st.token_age, now)) if ep == "private" else "n/a"
@@ -165,10 +191,10 @@ class HealthPanel(KeyedTable, can_focus=False):
 
     def _dms_text(self, now: float) -> Text:
         d = self.dms
-        if d is None or (not d.armed and not d.error):
+        if self.dms_failure is not None:
+            return Text(f"FAILING\n{self.dms_failure}", style="bold red")
+        if d is None or not d.armed:
             return Text("off", style="dim")
-        if d.error:
-            return Text(f"FAILING\n{d.error}", style="bold red")
         fire = parse_time(d.trigger_time)
         left = f"\ncancels all in {fmt_age(fire - now)}" if fire is not None else ""
         return Text(f"ARMED ({d.timeout}s){left}", style="green")

@@ -1,0 +1,75 @@
+"""The monitor's modal screens: the key list and the symbol picker."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import OptionList, Static
+from textual.widgets.option_list import Option
+
+
+class HelpScreen(ModalScreen[None]):
+    """Every key the monitor answers to, generated from the app's bindings."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,q,question_mark", "dismiss", "Close"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        lines = Text()
+        lines.append("Keys\n\n", style="bold")
+        for binding in self.app.BINDINGS:
+            if not isinstance(binding, Binding) or binding.action.startswith("show_index"):
+                continue
+            keys = binding.key_display or binding.key.replace(",", " / ")
+            lines.append(f"  {keys:<5}", style="bold cyan")
+            lines.append(f"{binding.description:<16}", style="bold")
+            lines.append(f"{binding.tooltip}\n")
+        lines.append(f"  {'1-9':<5}", style="bold cyan")
+        lines.append(f"{'Symbol n':<16}", style="bold")
+        lines.append("Show the n-th symbol's book\n")
+        lines.append("\nCtrl+P opens the command palette (themes, symbols, every action).\n")
+        lines.append("Press Esc to close.", style="dim")
+        with VerticalScroll(id="help-body"):
+            yield Static(lines, id="help-text")
+
+
+class SymbolSwitcher(ModalScreen[str | None]):
+    """Quick symbol picker: arrows/Enter or the symbol's number."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "dismiss(None)", "Close"),
+        *[Binding(str(n), f"pick({n - 1})", f"Symbol {n}", show=False) for n in range(1, 10)],
+    ]
+
+    def __init__(self, symbols: Iterable[str], current: str) -> None:
+        super().__init__()
+        self._symbols = list(symbols)
+        self._current = current
+
+    def compose(self) -> ComposeResult:
+        options = [Option(f"{i + 1}  {s}", id=s) for i, s in enumerate(self._symbols)]
+        option_list = OptionList(*options, id="symbol-list")
+        option_list.border_title = "Switch symbol"
+        yield option_list
+
+    def on_mount(self) -> None:
+        option_list = self.query_one(OptionList)
+        if self._current in self._symbols:
+            option_list.highlighted = self._symbols.index(self._current)
+        option_list.focus()
+
+    def action_pick(self, index: int) -> None:
+        if 0 <= index < len(self._symbols):
+            self.dismiss(self._symbols[index])
+
+    @on(OptionList.OptionSelected)
+    def _picked(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)

@@ -1,4 +1,4 @@
-"""Two fixes to Textual 8.2.8's drawing, applied when the app module is imported.
+"""Two fixes to Textual 8.2.8's drawing, applied by the monitor's entry point (``ui/run.py``).
 
 Textual is pinned exactly in pyproject.toml, and ``tests/ui/test_textual_fixes.py``
 checks that each fix draws what Textual's own code draws, and that Textual still has
@@ -28,6 +28,7 @@ less in ``benchmarks/frame_bench.py``.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Iterator, Sequence
 
 from rich.style import Style
@@ -120,9 +121,30 @@ def _render_partial_update(self: Compositor) -> ChopsUpdate | None:
     return ChopsUpdate(chops, spans, chop_ends)
 
 
-def apply() -> None:
-    """Idempotent."""
+COMPOSITOR_SWITCH = "KRAKEN_TUI_COMPOSITOR_FIX"  # "0": leave the compositor as Textual has it
+
+
+def apply(compositor: bool | None = None) -> None:
+    """Patch Textual (idempotent). ``compositor=None`` reads ``KRAKEN_TUI_COMPOSITOR_FIX``
+    (``0`` turns the compositor fix off), so a benchmark can measure its gain."""
+    if compositor is None:
+        compositor = os.environ.get(COMPOSITOR_SWITCH, "1") != "0"
     Strip.divide = _divide  # type: ignore[method-assign]
     Strip.crop_extend = _crop_extend  # type: ignore[method-assign]
-    Compositor._get_renders = _get_renders  # type: ignore[method-assign]
-    Compositor.render_partial_update = _render_partial_update  # type: ignore[method-assign]
+    if compositor:
+        Compositor._get_renders = _get_renders  # type: ignore[method-assign]
+        Compositor.render_partial_update = _render_partial_update  # type: ignore[method-assign]
+    else:
+        _restore_compositor()
+
+
+def restore() -> None:
+    """Textual's own methods back, so tests leave no patch behind for other tests."""
+    Strip.divide = _original_divide  # type: ignore[method-assign]
+    Strip.crop_extend = _original_crop_extend  # type: ignore[method-assign]
+    _restore_compositor()
+
+
+def _restore_compositor() -> None:
+    Compositor._get_renders = _original_get_renders  # type: ignore[method-assign]
+    Compositor.render_partial_update = _original_render_partial_update  # type: ignore[method-assign]

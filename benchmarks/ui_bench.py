@@ -307,8 +307,7 @@ def _env(extra: dict[str, str] | None = None) -> dict[str, str]:
 
 
 def start_monitor(sim: BenchSim, symbols: tuple[str, ...], tmp: Path,
-                  profile: Path | None = None, tag: str = "",
-                  extra_env: dict[str, str] | None = None) -> PtyApp:
+                  profile: Path | None = None, tag: str = "") -> PtyApp:
     """The real app on a pty, against ``sim``, with an empty config and a temp log file."""
     config = tmp / "empty.toml"
     config.write_text("")
@@ -322,7 +321,7 @@ def start_monitor(sim: BenchSim, symbols: tuple[str, ...], tmp: Path,
     for symbol in symbols:
         argv += ["--symbol", symbol]
     env = _env({"KRAKEN_API_KEY": sim.info["api_key"],
-                "KRAKEN_API_SECRET": sim.info["api_secret"], **(extra_env or {})})
+                "KRAKEN_API_SECRET": sim.info["api_secret"]})
     app = PtyApp(argv, env)
     app.log_path = tmp / f"app-{tag}.log"
     return app
@@ -406,11 +405,10 @@ def run_baseline_bare(warmup: float, duration: float, command: list[str] | None 
 
 
 def run_part1(seed: int, ups: float, warmup: float, duration: float, tmp: Path,
-              profile: Path | None, tag: str = "part1",
-              extra_env: dict[str, str] | None = None) -> dict[str, Any]:
+              profile: Path | None, tag: str = "part1") -> dict[str, Any]:
     sim = BenchSim(seed, ups, order_flow=ups >= 1)
     try:
-        app = start_monitor(sim, PART1_SYMBOLS, tmp, profile, tag, extra_env)
+        app = start_monitor(sim, PART1_SYMBOLS, tmp, profile, tag)
         try:
             wait_live(app)
             row = steady_window(app, sim, warmup, duration)
@@ -547,34 +545,6 @@ def run_part2(seed: int, rate: float, warmup: float, keys: int, marks: int,
     return result
 
 
-def compositor_ab(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
-    """Part 1 with ``textual_fixes``' compositor fix on and off, interleaved, each round
-    beside Textual's floor measured just before it: the fix's own gain on a shared machine."""
-    from kraken_tui.ui.textual_fixes import COMPOSITOR_SWITCH
-
-    rounds: list[dict[str, Any]] = []
-    for n in range(args.compositor_ab):
-        floor = run_baseline_bare(args.warmup, args.baseline_duration,
-                                  [sys.executable, str(FLOOR_SCRIPT)])["cpu_pct"]
-        row: dict[str, Any] = {"floor_cpu_pct": floor}
-        order = ("on", "off") if n % 2 == 0 else ("off", "on")
-        for state in order:
-            env = {COMPOSITOR_SWITCH: "1" if state == "on" else "0"}
-            cpu = run_part1(args.seed, args.ups, args.warmup, args.duration, tmp, None,
-                            f"ab{n}-{state}", env)["cpu_pct"]
-            row[f"{state}_cpu_pct"] = cpu
-            row[f"{state}_x_floor"] = round(cpu / floor, 2) if floor else None
-        row["saving_pct"] = round(100 * (1 - row["on_cpu_pct"] / row["off_cpu_pct"]), 1)
-        print(f"compositor fix round {n + 1}: {row}", flush=True)
-        rounds.append(row)
-    on = sum(r["on_cpu_pct"] for r in rounds)
-    off = sum(r["off_cpu_pct"] for r in rounds)
-    summary = {"rounds": rounds, "saving_pct": round(100 * (1 - on / off), 1)}
-    print(f"compositor fix: saves {summary['saving_pct']}% of part 1 CPU "
-          f"(keep it at >= 10%)", flush=True)
-    return summary
-
-
 def _met(value: float | None, bar: float) -> str:
     if value is None:
         return "n/a"
@@ -607,9 +577,6 @@ def main(argv: list[str] | None = None) -> int:
                         help="part 2: burst length before each later burst-end measurement")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--skip", default="", help="comma list of: bare,floor,idle,part1,part2")
-    parser.add_argument("--compositor-ab", type=int, default=0, metavar="ROUNDS",
-                        help="only measure part 1 with textual_fixes' compositor fix on and "
-                             "off, interleaved, ROUNDS times, each beside Textual's floor")
     parser.add_argument("--profile", metavar="DIR",
                         help="run the app under cProfile, write .prof files here and print "
                              "the top functions (inflates CPU)")
@@ -623,11 +590,6 @@ def main(argv: list[str] | None = None) -> int:
     out: dict[str, Any] = {"bar": BAR, "terminal": f"{COLS}x{ROWS}", "cores": os.cpu_count()}
     with tempfile.TemporaryDirectory(prefix="ui_bench-") as tmp_name:
         tmp = Path(tmp_name)
-        if args.compositor_ab:
-            out["compositor_ab"] = compositor_ab(args, tmp)
-            if args.json:
-                print(json.dumps(out), flush=True)
-            return 0
         if "bare" not in skip:
             out["baseline_bare_textual"] = run_baseline_bare(args.warmup, args.baseline_duration)
             print(f"baseline bare Textual app: {out['baseline_bare_textual']}", flush=True)

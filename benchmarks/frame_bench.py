@@ -36,6 +36,7 @@ from kraken_tui.config import Config
 from kraken_tui.feed.events import BookUpdated, FeedEvent
 from kraken_tui.kraken.models import BookView, ViewLevel
 from kraken_tui.sim.market import Market
+from kraken_tui.ui import textual_fixes
 from kraken_tui.ui.app import KrakenMonitor
 from kraken_tui.ui.messages import BookMessage
 from kraken_tui.ui.widgets import book
@@ -180,6 +181,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
+    textual_fixes.apply()  # as the monitor's entry point does (for the floor too: same Textual)
     views = market_views(args.seed, args.views)
     floor = asyncio.run(measure_floor(args.views, args.rounds))
     monitor = asyncio.run(measure_monitor(views, args.rounds))

@@ -25,8 +25,15 @@ from kraken_tui.kraken.frames import (
     subscribe_request,
     unsubscribe_request,
 )
-from kraken_tui.kraken.instruments import InstrumentTable, PairInfo, normalize_asset
-from kraken_tui.kraken.models import Balance, BookView, Order, SequenceGap, ViewLevel
+from kraken_tui.kraken.instruments import InstrumentTable, normalize_asset
+from kraken_tui.kraken.models import (
+    Balance,
+    BookView,
+    Order,
+    PairInfo,
+    SequenceGap,
+    ViewLevel,
+)
 from kraken_tui.kraken.orders import OpenOrders, orders_from_rest
 
 __all__ = [

@@ -17,7 +17,7 @@ from typing import Any
 
 import msgspec
 
-from kraken_tui.kraken.instruments import PairInfo
+from kraken_tui.kraken.models import PairInfo
 from kraken_tui.kraken.numbers import NotANumber, exact_decimal
 
 __all__ = [

@@ -8,31 +8,16 @@ be verified without this table. REST still speaks legacy names (``XXBTZUSD``,
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
+
+from kraken_tui.kraken.models import PairInfo
 
 if TYPE_CHECKING:
     from kraken_tui.kraken.frames import InstrumentFrame
 
 __all__ = ["InstrumentTable", "PairInfo", "normalize_asset"]
-
-
-@dataclass(frozen=True, slots=True)
-class PairInfo:
-    """What the core needs to know about one pair (v2 names)."""
-
-    symbol: str
-    base: str
-    quote: str
-    status: str
-    price_precision: int
-    qty_precision: int
-    price_increment: Decimal | None = None
-    qty_min: Decimal | None = None
-    qty_increment: Decimal | None = None
-    cost_min: Decimal | None = None
-    rest_name: str | None = None  # REST AssetPairs key, e.g. "XXBTZUSD", when known
 
 
 # Legacy REST asset codes whose v2 name differs by more than a dropped X/Z prefix.

@@ -1,4 +1,4 @@
-"""Immutable values the core hands out: book views, orders, balances.
+"""Immutable values the core hands out: book views, orders, balances, pair facts.
 
 They are what crosses from the feed to the screen, so they are frozen and
 cheap to share between threads; every number is an exact ``Decimal``.
@@ -106,3 +106,20 @@ class SequenceGap:
     channel: str  # "executions" | "balances"
     expected: int
     received: int
+
+
+@dataclass(frozen=True, slots=True)
+class PairInfo:
+    """What the core needs to know about one pair (v2 names)."""
+
+    symbol: str
+    base: str
+    quote: str
+    status: str
+    price_precision: int
+    qty_precision: int
+    price_increment: Decimal | None = None
+    qty_min: Decimal | None = None
+    qty_increment: Decimal | None = None
+    cost_min: Decimal | None = None
+    rest_name: str | None = None  # REST AssetPairs key, e.g. "XXBTZUSD", when known

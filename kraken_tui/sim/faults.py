@@ -85,19 +85,18 @@ class Faults:
     @on_loop
     def corrupt_next_checksum(self, symbol: str) -> None:
         """The next book update for ``symbol`` carries a wrong checksum (data stays true)."""
-        self.sim.hub.corrupt_next.add(symbol)
+        self.sim.hub.corrupt_next_checksum(symbol)
 
     @on_loop
     def reject_next_subscribe(self, channel: str, symbol: str | None = None,
                               error: str | None = None) -> None:
-        self.sim.hub.reject_next.append(
-            (channel, symbol, error or "EGeneral:Internal error:subscription rejected"))
+        self.sim.hub.reject_next_subscribe(
+            channel, symbol, error or "EGeneral:Internal error:subscription rejected")
 
     @on_loop
     def revoke_tokens(self, drop_private: bool = False) -> None:
         """Invalidate every WS token issued so far; optionally drop private sockets too."""
-        for token in self.sim.tokens.values():
-            token.revoked = True
+        self.sim.revoke_tokens()
         if drop_private:
             self.sim.hub.drop("private")
 
@@ -117,16 +116,16 @@ class Faults:
     @on_loop
     def rest_error(self, method: str, error: str = "EService:Unavailable", count: int = 1) -> None:
         """The next ``count`` calls of ``method`` ("*" = any) fail with ``error``."""
-        self.sim.rest.injected.setdefault(method, []).extend([error] * count)
+        self.sim.rest.inject_error(method, error, count)
 
     @on_loop
     def rest_latency(self, seconds: float) -> None:
-        self.sim.rest.latency = seconds
+        self.sim.rest.set_latency(seconds)
 
     @on_loop
     def rate_limit(self, count: int) -> None:
         """The next ``count`` REST calls answer EAPI:Rate limit exceeded."""
-        self.sim.rest.rate_limited = count
+        self.sim.rest.rate_limit(count)
 
     # ---- load ---------------------------------------------------------------------------
     @on_loop

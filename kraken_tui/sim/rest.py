@@ -56,6 +56,17 @@ class RestApp:
         self.rate_limited = 0
         self.injected: dict[str, list[str]] = {}  # method (or "*") -> queued error strings
 
+    # ---- faults (the fault injector's handles) -----------------------------------------
+    def inject_error(self, method: str, error: str, count: int = 1) -> None:
+        """The next ``count`` calls of ``method`` ("*" = any) fail with ``error``."""
+        self.injected.setdefault(method, []).extend([error] * count)
+
+    def set_latency(self, seconds: float) -> None:
+        self.latency = seconds
+
+    def rate_limit(self, count: int) -> None:
+        self.rate_limited = count
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return

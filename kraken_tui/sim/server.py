@@ -193,6 +193,11 @@ class Simulator:
             return None
         return self.exchange.accounts.get(state.account_key)
 
+    def revoke_tokens(self) -> None:
+        """Every WS token issued so far stops working (a fault to inject)."""
+        for state in self.tokens.values():
+            state.revoked = True
+
     def hold_token(self, token: str) -> None:
         if token in self.tokens:
             self.tokens[token].live += 1

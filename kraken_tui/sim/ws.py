@@ -607,3 +607,9 @@ class WsHub:
             sub = conn.private.get(channel)
             if sub is not None:
                 sub.skip_next = True
+
+    def corrupt_next_checksum(self, symbol: str) -> None:
+        self.corrupt_next.add(symbol)
+
+    def reject_next_subscribe(self, channel: str, symbol: str | None, error: str) -> None:
+        self.reject_next.append((channel, symbol, error))

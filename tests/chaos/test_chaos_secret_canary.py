@@ -29,7 +29,9 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 
 import pytest
 from chaos_harness import chaos_config
@@ -229,7 +231,38 @@ def _inject_while_running(handle: SimulatorThread, account: Account,
             getattr(sim.faults, name)(*args)
 
 
-def test_events_command_never_leaks_the_secret_or_tokens() -> None:
+AWAITED_KINDS = {"orders", "balances", "deadman", "error"}
+
+
+class EventLines:
+    """The events process's stdout, read in a thread: lines, and when every kind we
+    wait for has been seen (a dead man's switch error included)."""
+
+    def __init__(self, stream: io.TextIOBase) -> None:
+        self.lines: list[str] = []
+        self.kinds: set[str] = set()
+        self.deadman_failed = False
+        self.complete = threading.Event()
+        self._thread = threading.Thread(target=self._read, args=(stream,), daemon=True)
+        self._thread.start()
+
+    def _read(self, stream: io.TextIOBase) -> None:
+        for line in stream:
+            self.lines.append(line)
+            event = json.loads(line)
+            self.kinds.add(event["event"])
+            if event["event"] == "deadman" and event.get("error"):
+                self.deadman_failed = True
+            if self.kinds >= AWAITED_KINDS and self.deadman_failed:
+                self.complete.set()
+
+    def join(self) -> str:
+        self._thread.join(10)
+        return "".join(self.lines)
+
+
+def test_events_command_never_leaks_the_secret_or_tokens(tmp_path: Path) -> None:
+    """Runs until every awaited event kind is out and every fault was injected (60 s bound)."""
     with SimulatorThread(seed=5, order_flow=False) as handle:
         sim = handle.sim
         account = handle.call(lambda: canary_account(sim))
@@ -239,27 +272,39 @@ def test_events_command_never_leaks_the_secret_or_tokens() -> None:
         stop = threading.Event()
         injector = threading.Thread(target=_inject_while_running, args=(handle, account, stop))
         injector.start()
-        try:
-            proc = subprocess.run(
+        stderr_path = tmp_path / "stderr.txt"
+        with stderr_path.open("w") as stderr:
+            proc = subprocess.Popen(
                 [sys.executable, "-c", EVENTS_WRAPPER, "events", "--private",
                  "--dead-man-switch", "3", "--symbol", "BTC/USD", "--ws-url", sim.ws_url,
                  "--ws-auth-url", sim.ws_auth_url, "--rest-url", sim.rest_url,
-                 "--heartbeat-timeout", "2", "--duration", "14"],
-                capture_output=True, text=True, timeout=60, env=env,
+                 "--heartbeat-timeout", "2", "--duration", "90"],
+                stdout=subprocess.PIPE, stderr=stderr, text=True, env=env,
             )
-        finally:
-            stop.set()
-            injector.join(10)
+            assert proc.stdout is not None
+            events = EventLines(proc.stdout)
+            try:  # the condition: all kinds out, every fault injected; 60 s is the failure bound
+                deadline = time.monotonic() + 60
+                complete = events.complete.wait(60)
+                injector.join(max(0.0, deadline - time.monotonic()))
+                injected = not injector.is_alive()
+            finally:
+                stop.set()
+                injector.join(10)
+                proc.terminate()  # SIGTERM: the events command stops its feed, exits 0
+                returncode = proc.wait(30)
+        stdout, stderr_text = events.join(), stderr_path.read_text()
         tokens = handle.call(lambda: issued_tokens(sim, account))
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    kinds = {json.loads(line)["event"] for line in proc.stdout.splitlines()}
-    assert {"orders", "balances", "deadman", "error"} <= kinds
-    assert "the output writer crashed" in proc.stderr  # the sink crash was logged
-    assert "DEBUG httpcore" in proc.stderr  # DEBUG logging was on
+    assert complete, f"seen only {sorted(events.kinds)} (dead man's switch failed: "\
+        f"{events.deadman_failed}); stderr tail: {stderr_text[-2000:]}"
+    assert injected, "the injector's faults did not all happen within 60 s"
+    assert returncode == 0, stderr_text[-2000:]
+    assert "the output writer crashed" in stderr_text  # the sink crash was logged
+    assert "DEBUG httpcore" in stderr_text  # DEBUG logging was on
     assert len(tokens) >= 4
     needles = {"secret": CANARY_SECRET, "api key": account.api_key,
                **{f"token #{i}": t for i, t in enumerate(tokens)}}
-    assert leaks({"stdout": proc.stdout, "stderr": proc.stderr}, needles) == []
+    assert leaks({"stdout": stdout, "stderr": stderr_text}, needles) == []
 
 
 async def test_monitor_app_screen_never_shows_the_secret(chaos_sim: Simulator) -> None:

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import ast
 import asyncio
+from pathlib import Path
 from typing import Any
 
 import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
-from kraken_tui.sim import Simulator, SimulatorThread
+from kraken_tui.sim import Simulator, SimulatorThread, faults
 
 
 async def _drain_until_closed(c: Any) -> ConnectionClosed:
@@ -177,3 +179,17 @@ def test_simulator_thread_is_callable_from_other_threads() -> None:
                 ws.recv(timeout=5)
         handle.run(sim.faults.maintenance(0.05))
         assert handle.call(lambda: sim.system_status) == "online"
+
+
+def test_the_fault_injector_only_calls_methods_of_the_hub_and_rest_app() -> None:
+    """faults.py steers the hub, the REST app and the simulator through their methods, so
+    their state stays theirs: every ``self.sim.hub.X`` / ``self.sim.rest.X`` is a call."""
+    tree = ast.parse(Path(faults.__file__).read_text())
+    called = {id(node.func) for node in ast.walk(tree) if isinstance(node, ast.Call)}
+    reached_into = [
+        ast.unparse(node) for node in ast.walk(tree)
+        if isinstance(node, ast.Attribute)
+        and ((ast.unparse(node.value) in ("self.sim.hub", "self.sim.rest")
+              and id(node) not in called) or ast.unparse(node) == "self.sim.tokens")
+    ]
+    assert reached_into == []

@@ -17,7 +17,9 @@ import asyncio
 import contextlib
 import json
 import logging
+import os
 import re
+import signal
 from collections.abc import Sequence
 from typing import Literal
 
@@ -29,6 +31,7 @@ BELL = "\a"
 DesktopEscape = Literal["osc9", "osc777"]
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _MAX_TEXT = 200
+_REAP_TIMEOUT_S = 2.0
 
 
 def _clean(text: str) -> str:
@@ -51,6 +54,15 @@ def desktop_notification(title: str, body: str, escape: DesktopEscape = "osc9") 
 
 def alert_notification(alert: AlertFired, escape: DesktopEscape = "osc9") -> str:
     return desktop_notification("kraken-tui alert", alert.message, escape)
+
+
+def _kill_group(proc: asyncio.subprocess.Process) -> None:
+    """Kill the hook and anything it started (it leads its own session)."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        if hasattr(os, "killpg"):
+            os.killpg(proc.pid, signal.SIGKILL)
+        else:  # pragma: no cover - Windows
+            proc.kill()
 
 
 class HookRunner:
@@ -106,14 +118,14 @@ class HookRunner:
             _, stderr = await asyncio.wait_for(proc.communicate(payload), self.timeout)
         except TimeoutError:
             self.failures += 1
-            with contextlib.suppress(ProcessLookupError):
-                proc.kill()
-            await proc.wait()
+            _kill_group(proc)
+            # a grandchild that left the group may hold stderr open: never wait on it long
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(proc.wait(), _REAP_TIMEOUT_S)
             log.warning("on_alert: %s killed after %gs timeout (rule %r)", name, self.timeout, rule)
             return
         except asyncio.CancelledError:
-            with contextlib.suppress(ProcessLookupError):
-                proc.kill()
+            _kill_group(proc)
             raise
         if proc.returncode != 0:
             self.failures += 1

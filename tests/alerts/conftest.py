@@ -39,6 +39,34 @@ class Fill:
     qty: Decimal
 
 
+def reference_firings(
+    rules: list[tuple[str, Decimal, Decimal]], values: list[Decimal]
+) -> list[tuple[int, int]]:
+    """(step, rule index) of each firing by a naive model checking every rule on every value.
+
+    The engine's indexed evaluation must agree with it exactly.
+    """
+    armed: dict[int, bool] = {}
+    fired = []
+    for step, value in enumerate(values):
+        for i, (op, threshold, hyst) in enumerate(rules):
+            cond = {">": value > threshold, ">=": value >= threshold,
+                    "<": value < threshold, "<=": value <= threshold}[op]
+            band = abs(threshold) * hyst / 100
+            if op in (">", ">="):
+                rearm = value <= threshold - band if op == ">" else value < threshold - band
+            else:
+                rearm = value >= threshold + band if op == "<" else value > threshold + band
+            if i not in armed:
+                armed[i] = not cond
+            elif armed[i] and cond:
+                armed[i] = False
+                fired.append((step, i))
+            elif not armed[i] and rearm:
+                armed[i] = True
+    return sorted(fired)
+
+
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock()

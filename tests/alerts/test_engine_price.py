@@ -12,7 +12,7 @@ from kraken_tui.alerts.engine import AlertEngine
 from kraken_tui.alerts.rules import parse_rule
 from kraken_tui.feed.events import BookUpdated
 from kraken_tui.kraken.models import BookView, ViewLevel
-from tests.alerts.conftest import FakeClock, Tick
+from tests.alerts.conftest import FakeClock, Tick, reference_firings
 
 D = Decimal
 
@@ -130,29 +130,6 @@ def test_book_event_from_the_feed_is_read_through_its_view(clock: FakeClock) -> 
     assert [a.value for a in fired] == ["99.5"]
 
 
-def _reference(rules, values):
-    """Naive model: every rule checked on every value (what the index must agree with)."""
-    armed: dict[int, bool] = {}
-    fired = []
-    for step, value in enumerate(values):
-        for i, (op, threshold, hyst) in enumerate(rules):
-            cond = {">": value > threshold, ">=": value >= threshold,
-                    "<": value < threshold, "<=": value <= threshold}[op]
-            band = abs(threshold) * hyst / 100
-            if op in (">", ">="):
-                rearm = value <= threshold - band if op == ">" else value < threshold - band
-            else:
-                rearm = value >= threshold + band if op == "<" else value > threshold + band
-            if i not in armed:
-                armed[i] = not cond
-            elif armed[i] and cond:
-                armed[i] = False
-                fired.append((step, i))
-            elif not armed[i] and rearm:
-                armed[i] = True
-    return sorted(fired)
-
-
 @settings(max_examples=150, deadline=None)
 @given(
     rules=st.lists(
@@ -188,4 +165,4 @@ def test_indexed_evaluation_matches_checking_every_rule(rules, values) -> None:
                 and engine.rules[i] is alert.rule
             )
             got.append((step, index))
-    assert sorted(got) == _reference(rules, values)
+    assert sorted(got) == reference_firings(rules, values)

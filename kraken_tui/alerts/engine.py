@@ -165,7 +165,8 @@ class AlertEngine:
         self._simple: dict[str, list[Rule]] = {"fill": [], "status": [], "deadman": []}
         self._stale: dict[Rule, set[tuple[str, str]]] = {}  # rule -> items it fired for
         self._deadman_fired: set[Rule] = set()
-        self._top: dict[str, tuple[Decimal | None, Decimal | None]] = {}
+        self._top: dict[str, tuple[Decimal | None, Decimal | None]] = {}  # last valid
+        self._ticker_seen: dict[str, tuple[Decimal | None, Decimal | None]] = {}
         self._not_live_since: dict[tuple[str, str], float | None] = {}
         self._system_status: str | None = None
         self._pair_status: dict[str, str] = {}
@@ -193,6 +194,8 @@ class AlertEngine:
                 index = self._book_groups if rule.field in BOOK_FIELDS else self._ticker_groups
                 index.setdefault(rule.symbol, []).append((rule.field, group))
             watch = _PriceWatch(rule)
+            if group.last is None:
+                group.last = self._known_value(rule.symbol, rule.field)
             if group.last is not None:
                 watch.baseline(group.last)
             group.watches.append(watch)
@@ -252,12 +255,7 @@ class AlertEngine:
         if not groups:
             return []
         fired: list[AlertFired] = []
-        mid = spread_bps = None
-        if bid is not None and ask is not None:
-            total = ask + bid
-            mid = total / 2
-            if total > 0:
-                spread_bps = (ask - bid) * 20_000 / total
+        mid, spread_bps = self._mid_and_spread_bps(bid, ask)
         for field, group in groups:
             value = bid if field == "bid" else ask if field == "ask" else mid
             if field == "spread_bps":
@@ -265,6 +263,24 @@ class AlertEngine:
             if value is not None:
                 self._evaluate(group, symbol, field, value, fired)
         return fired
+
+    @staticmethod
+    def _mid_and_spread_bps(
+        bid: Decimal | None, ask: Decimal | None
+    ) -> tuple[Decimal | None, Decimal | None]:
+        if bid is None or ask is None:
+            return None, None
+        total = ask + bid
+        return total / 2, (ask - bid) * 20_000 / total if total > 0 else None
+
+    def _known_value(self, symbol: str, field: str) -> Decimal | None:
+        """The last valid value of a field seen so far (a new rule's baseline)."""
+        if field in BOOK_FIELDS:
+            bid, ask = self._top.get(symbol, (None, None))
+            mid, spread_bps = self._mid_and_spread_bps(bid, ask)
+            return {"bid": bid, "ask": ask, "mid": mid, "spread_bps": spread_bps}[field]
+        last, change_pct = self._ticker_seen.get(symbol, (None, None))
+        return last if field == "last" else change_pct
 
     def observe_book_event(self, event: object) -> list[AlertFired]:
         """A ``feed.events.BookUpdated`` (symbol, valid, view)."""
@@ -279,6 +295,11 @@ class AlertEngine:
         if not ticker.valid:
             return []
         symbol, last = ticker.symbol, ticker.last
+        seen = self._ticker_seen.get(symbol, (None, None))
+        self._ticker_seen[symbol] = (
+            last if last is not None else seen[0],
+            ticker.change_pct if ticker.change_pct is not None else seen[1],
+        )
         fired: list[AlertFired] = []
         for field, group in self._ticker_groups.get(symbol, ()):
             value = last if field == "last" else ticker.change_pct

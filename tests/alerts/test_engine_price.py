@@ -100,6 +100,20 @@ def test_rule_added_later_takes_the_current_value_as_its_baseline(clock: FakeClo
     assert book(engine, "71000", "71001") == []  # removed: nothing fires
 
 
+def test_a_rule_added_between_updates_sees_the_next_crossing(clock: FakeClock) -> None:
+    engine = engine_for("ETH/USD ask > 1", clock=clock)  # no rule on BTC/USD yet
+    book(engine, "100", "100.2")
+    engine.observe_ticker(Tick("BTC/USD", D("100.1"), D("1")))
+    engine.add_rule(parse_rule("BTC/USD bid > 100.5"))
+    engine.add_rule(parse_rule("BTC/USD spread_bps < 10"))
+    engine.add_rule(parse_rule("BTC/USD last > 100.5"))
+    engine.add_rule(parse_rule("BTC/USD change_pct >= 2"))
+    fired = book(engine, "101", "101.05")  # bid crossed; spread 4.9 bps crossed
+    assert sorted(a.rule.field for a in fired) == ["bid", "spread_bps"]
+    fired = engine.observe_ticker(Tick("BTC/USD", D("101"), D("2")))
+    assert sorted(a.rule.field for a in fired) == ["change_pct", "last"]
+
+
 def test_to_json_is_the_events_contract(clock: FakeClock) -> None:
     clock.now = 1_790_000_000.25
     engine = engine_for("BTC/USD  last > 70000", clock=clock)

@@ -7,8 +7,6 @@ with every feed event; tickers and fills go straight to ``observe_ticker`` /
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from kraken_tui.alerts.engine import AlertEngine
 from kraken_tui.alerts.fired import AlertFired
 from kraken_tui.feed.events import (
@@ -19,16 +17,7 @@ from kraken_tui.feed.events import (
     PairStatusChanged,
     SystemStatusChanged,
 )
-
-
-def epoch_of(rfc3339: str | None) -> float | None:
-    """Kraken's RFC 3339 time (``...Z``) as epoch seconds; None when absent or unusable."""
-    if not rfc3339:
-        return None
-    try:
-        return datetime.fromisoformat(rfc3339.replace("Z", "+00:00")).timestamp()
-    except ValueError:
-        return None
+from kraken_tui.ui.widgets.fmt import parse_time  # pure text helper: no Textual import
 
 
 def observe_feed_event(engine: AlertEngine, event: FeedEvent) -> list[AlertFired]:
@@ -43,6 +32,6 @@ def observe_feed_event(engine: AlertEngine, event: FeedEvent) -> list[AlertFired
         return engine.observe_pair_status(event.symbol, event.status)
     if isinstance(event, DeadManSwitch):
         return engine.observe_deadman(
-            armed=event.armed, error=event.error, trigger_at=epoch_of(event.trigger_time)
+            armed=event.armed, error=event.error, trigger_at=parse_time(event.trigger_time)
         )
     return []

@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 
 from kraken_tui.alerts.engine import AlertEngine
-from kraken_tui.alerts.feed_adapter import epoch_of, observe_feed_event
+from kraken_tui.alerts.feed_adapter import observe_feed_event
 from kraken_tui.alerts.fired import AlertFired
 from kraken_tui.alerts.rules import parse_rule
 from kraken_tui.feed.connection import Feed, FeedConfig
@@ -119,10 +119,3 @@ async def test_stale_and_status_rules_fire_once_per_outage_and_change(sim: Simul
                    for _, a in log.alerts)
     assert kinds == [("stale", "-", ""), ("stale", "BTC/USD", ""),
                      ("status", "-", "post_only")]
-
-
-def test_epoch_of_reads_kraken_times() -> None:
-    assert epoch_of("2026-09-21T14:13:20Z") == 1_790_000_000.0
-    assert epoch_of("2026-09-21T14:13:20.5+00:00") == 1_790_000_000.5
-    assert epoch_of("soon") is None
-    assert epoch_of(None) is None

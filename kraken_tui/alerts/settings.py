@@ -26,7 +26,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from kraken_tui.alerts.outputs import DesktopEscape
+from kraken_tui.alerts.fired import AlertFired
+from kraken_tui.alerts.outputs import BELL, DesktopEscape, alert_notification
 from kraken_tui.alerts.rules import KINDS, Kind, Rule, check_hysteresis, parse_rule
 from kraken_tui.config import ConfigError
 
@@ -53,6 +54,16 @@ class AlertOutputs:
             if out == output and k == kind:
                 return mode
         return "on"
+
+    def terminal_text(self, alert: AlertFired) -> str:
+        """What to write to the terminal for this alert: bell and/or notification escape."""
+        text = BELL if self.mode("bell", alert.kind) == "on" else ""
+        if self.mode("desktop", alert.kind) == "on":
+            text += alert_notification(alert, self.desktop_escape)
+        return text
+
+    def runs_command(self, kind: Kind) -> bool:
+        return self.on_alert is not None and self.mode("command", kind) == "on"
 
 
 @dataclass(frozen=True, slots=True)

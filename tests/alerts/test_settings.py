@@ -7,6 +7,8 @@ from decimal import Decimal
 
 import pytest
 
+from kraken_tui.alerts.fired import AlertFired
+from kraken_tui.alerts.rules import parse_rule
 from kraken_tui.alerts.settings import parse_alert_settings, parse_cli_rules
 from kraken_tui.config import ConfigError
 
@@ -77,3 +79,17 @@ def test_cli_rules_parse_in_order_and_stop_at_the_first_bad_one() -> None:
     assert [r.kind for r in parse_cli_rules(["fill", "stale > 5"])] == ["fill", "stale"]
     with pytest.raises(ConfigError, match="alert rule 'BTC/USD last'"):
         parse_cli_rules(["fill", "BTC/USD last", "status"])
+
+
+def test_terminal_text_and_command_follow_the_modes() -> None:
+    outputs = parse_alert_settings(
+        {"alert_outputs": {"bell": {"default": "off", "fill": "on"}, "desktop": {"stale": "off"},
+                           "command": {"fill": "silent"}, "on_alert": ["true"]}}
+    ).outputs
+    fill = AlertFired(parse_rule("fill"), "BTC/USD", "1", 0.0, "fill: buy 1 BTC/USD @ 1")
+    stale = AlertFired(parse_rule("stale > 1"), None, "2.0", 0.0, "public endpoint not live")
+    assert outputs.terminal_text(fill) == "\a\x1b]9;kraken-tui alert: fill: buy 1 BTC/USD @ 1\a"
+    assert outputs.terminal_text(stale) == ""
+    assert not outputs.runs_command("fill")
+    assert outputs.runs_command("stale")
+    assert not parse_alert_settings({}).outputs.runs_command("stale")  # no on_alert set

@@ -24,15 +24,19 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import heapq
+import bisect
+import contextlib
 import json
 import os
 import subprocess
 import sys
+import threading
 import time
 import zlib
 from pathlib import Path
 from typing import Any
+
+import psutil
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -71,6 +75,10 @@ async def serve(frames: list[str], depth: int) -> None:
     pushed = asyncio.Event()
 
     async def handler(ws: Any) -> None:
+        with contextlib.suppress(websockets.ConnectionClosed):  # a client killed when done
+            await answer(ws)
+
+    async def answer(ws: Any) -> None:
         async for text in ws:
             msg = json.loads(text)
             params = msg.get("params") or {}
@@ -107,11 +115,13 @@ def _digits(token: str, precision: int) -> str:
 
 
 async def reference_client(url: str, depth: int) -> None:
-    """json + dict book (price token -> qty token) + Kraken's CRC32 checksum."""
+    """json + dict book + sorted price keys (bisect) + Kraken's CRC32 checksum, ~40 lines."""
     import websockets
 
-    bids: dict[str, str] = {}
-    asks: dict[str, str] = {}
+    # Per side: price -> (price token, qty token), and the prices sorted best first
+    # (bids stored negated so both lists ascend).
+    books = {"bids": ({}, []), "asks": ({}, [])}
+    signs = {"bids": -1.0, "asks": 1.0}
     out = sys.stdout
     async with websockets.connect(url, max_size=None) as ws:
         await ws.send(json.dumps({"method": "subscribe", "params": {
@@ -122,28 +132,34 @@ async def reference_client(url: str, depth: int) -> None:
                 continue
             data = msg["data"][0]
             if msg["type"] == "snapshot":
-                bids.clear()
-                asks.clear()
-            for side, levels in ((bids, data["bids"]), (asks, data["asks"])):
-                for level in levels:
-                    if float(level["qty"]) == 0:
-                        side.pop(level["price"], None)
+                for levels, keys in books.values():
+                    levels.clear()
+                    keys.clear()
+            for name, (levels, keys) in books.items():
+                sign = signs[name]
+                for level in data[name]:
+                    price, qty = level["price"], level["qty"]
+                    key = sign * float(price)
+                    if float(qty) == 0:
+                        if levels.pop(key, None) is not None:
+                            del keys[bisect.bisect_left(keys, key)]
                     else:
-                        side[level["price"]] = level["qty"]
-            for side, worst in ((bids, min), (asks, max)):
-                while len(side) > depth:
-                    del side[worst(side, key=float)]
-            top_asks = heapq.nsmallest(10, asks, key=float)
-            top_bids = heapq.nlargest(10, bids, key=float)
-            text_sum = "".join(
-                _digits(p, PRICE_PRECISION) + _digits(side[p], QTY_PRECISION)
-                for side, top in ((asks, top_asks), (bids, top_bids)) for p in top
-            )
-            checksum = zlib.crc32(text_sum.encode())
+                        if key not in levels:
+                            bisect.insort(keys, key)
+                        levels[key] = (price, qty)
+                for key in keys[depth:]:
+                    del levels[key]
+                del keys[depth:]
+            (bids, bid_keys), (asks, ask_keys) = books["bids"], books["asks"]
+            top_bids = [bids[k] for k in bid_keys[:10]]
+            top_asks = [asks[k] for k in ask_keys[:10]]
+            checksum = zlib.crc32("".join(
+                _digits(p, PRICE_PRECISION) + _digits(q, QTY_PRECISION)
+                for p, q in (*top_asks, *top_bids)
+            ).encode())
             out.write(json.dumps({
                 "symbol": data["symbol"], "checksum": checksum,
-                "valid": checksum == data["checksum"],
-                "bids": [[p, bids[p]] for p in top_bids], "asks": [[p, asks[p]] for p in top_asks],
+                "valid": checksum == data["checksum"], "bids": top_bids, "asks": top_asks,
             }) + "\n")
             out.flush()
 
@@ -190,6 +206,33 @@ def _client_command(name: str, url: str, depth: int, frames: int) -> list[str]:
     return [*me, "--reference-client", url, "--depth", str(depth)]
 
 
+def _cpu(process: psutil.Process) -> float:
+    times = process.cpu_times()
+    return times.user + times.system
+
+
+class _ServerWatcher(threading.Thread):
+    """Reads the server's START/END lines; samples the client's CPU time at START."""
+
+    def __init__(self, server: subprocess.Popen[str], client: psutil.Process) -> None:
+        super().__init__(daemon=True)
+        self.server, self.client = server, client
+        self.t_start = self.end = float("nan")
+        self.cpu_at_start = 0.0
+        self.start()
+
+    def run(self) -> None:
+        assert self.server.stdout is not None
+        for line in self.server.stdout:
+            word, _, value = line.partition(" ")
+            if word == "START":
+                self.cpu_at_start = _cpu(self.client)
+                self.t_start = float(value)
+            elif word == "END":
+                self.end = float(value)
+                return
+
+
 def run_one(name: str, depth: int, n_frames: int, seed: int, final: int,
             timeout: float) -> dict[str, Any]:
     server = subprocess.Popen(
@@ -205,8 +248,10 @@ def run_one(name: str, depth: int, n_frames: int, seed: int, final: int,
                                   stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                                   text=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
         assert client.stdout is not None
+        watcher = _ServerWatcher(server, psutil.Process(client.pid))
         marker = f'"checksum": {final},'
-        deadline = time.time() + timeout
+        watchdog = threading.Timer(timeout, client.kill)  # a client that never gets there
+        watchdog.start()
         t_end = None
         valid = False
         lines = 0
@@ -217,11 +262,11 @@ def run_one(name: str, depth: int, n_frames: int, seed: int, final: int,
                 if event.get("checksum") == final and event.get("valid"):
                     t_end, valid = time.time(), True
                     break
-            if time.time() > deadline:
-                break
+        watchdog.cancel()
+        cpu_end = _cpu(psutil.Process(client.pid))
         client.kill()
-        start = float(server.stdout.readline().split()[1])
-        end = float(server.stdout.readline().split()[1]) if t_end else float("nan")
+        watcher.join(timeout=10)
+        start, end, cpu_start = watcher.t_start, watcher.end, watcher.cpu_at_start
     finally:
         if client is not None:
             client.kill()
@@ -229,7 +274,9 @@ def run_one(name: str, depth: int, n_frames: int, seed: int, final: int,
         server.kill()
         server.wait()
     seconds = (t_end - start) if t_end else float("nan")
-    return {"client": name, "depth": depth, "frames": n_frames + 1, "valid": valid,
+    cpu = cpu_end - cpu_start
+    return {"cpu_seconds": cpu, "cpu_fps": (n_frames + 1) / cpu if t_end and cpu > 0 else 0.0,
+            "client": name, "depth": depth, "frames": n_frames + 1, "valid": valid,
             "lines": lines, "seconds": seconds,
             "fps": (n_frames + 1) / seconds if t_end else 0.0,
             "lag_ms": (t_end - end) * 1000 if t_end else float("nan")}
@@ -260,18 +307,22 @@ def main(argv: list[str] | None = None) -> int:
     clients = [c for c in args.clients.split(",") if c]
     if unknown := set(clients) - set(CLIENTS):
         parser.error(f"unknown client(s) {sorted(unknown)}; choose from {', '.join(CLIENTS)}")
-    print(f"{'depth':>5} {'client':>9} {'frames/s':>9} {'× ref':>6} {'lag ms':>8} {'valid':>5}")
+    print(f"{'depth':>5} {'client':>9} {'frames/s':>9} {'x ref':>6} {'cpu f/s':>9} {'x ref':>6} "
+          f"{'lag ms':>8} {'valid':>5}")
     for depth in (int(d) for d in args.depths.split(",")):
         final = json.loads(generate(depth, args.frames, args.seed)[-1])["data"][0]["checksum"]
         results = {c: run_one(c, depth, args.frames, args.seed, final, args.timeout)
                    for c in clients}
         ref = results.get("reference", {}).get("fps") or float("nan")
+        ref_cpu = results.get("reference", {}).get("cpu_fps") or float("nan")
         for name, r in results.items():
             r["vs_reference"] = r["fps"] / ref
+            r["cpu_vs_reference"] = r["cpu_fps"] / ref_cpu
             if args.json:
                 print(json.dumps(r))
             else:
                 print(f"{depth:>5} {name:>9} {r['fps']:>9.0f} {r['vs_reference']:>6.2f} "
+                      f"{r['cpu_fps']:>9.0f} {r['cpu_vs_reference']:>6.2f} "
                       f"{r['lag_ms']:>8.0f} {r['valid']!s:>5}")
     return 0
 

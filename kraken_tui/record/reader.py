@@ -9,6 +9,7 @@ and reported with its number, never raised.
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from collections.abc import Iterator
@@ -83,7 +84,10 @@ class RecordingReader:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         try:
-            self._file = open_for_reading(self.path)
+            # Decoding in TextIOWrapper (C) rather than per line: the replay's hot loop.
+            self._file = io.TextIOWrapper(
+                open_for_reading(self.path), encoding="utf-8", errors="replace", newline="\n"
+            )
         except FileNotFoundError as exc:
             raise RecordingError(
                 f"recording {self.path} not found; pass the file `kraken-tui record` wrote"
@@ -107,7 +111,7 @@ class RecordingReader:
         except (OSError, EOFError) as exc:  # a truncated .gz/.zst ends the replay cleanly
             self._problem(0, f"file ends early: {exc}")
             return None
-        return raw.decode("utf-8", "replace") if raw else None
+        return raw or None
 
     def _problem(self, line_no: int, why: str) -> None:
         self.malformed += 1
@@ -115,24 +119,34 @@ class RecordingReader:
             self.problems.append(f"{self.path}:{line_no}: {why}")
 
     def __iter__(self) -> Iterator[RecordedFrame]:
+        """The frames, once (the file is read as it goes and closed at its end)."""
         line_no = 1
-        line = self._first
-        if line is None:
-            line_no, line = 2, self._readline()
+        first = self._first
+        if first is None:
+            line_no = 2
+            first = self._readline()
         own = _OWN_LINE.match
-        while line is not None:
-            match = own(line)
-            if match is not None and line.rstrip().endswith("}"):
-                yield RecordedFrame(
-                    float(match.group(1)), match.group(2), line[match.end():].rstrip()[:-1]
-                )
-            elif line.strip():
-                frame = self._foreign(line, line_no)
-                if frame is not None:
-                    yield frame
-            line_no += 1
-            line = self._readline()
-        self._file.close()
+        lines = self._file
+        line = first
+        try:
+            while line is not None:
+                match = own(line)
+                if match is not None and line.endswith("}\n"):
+                    yield RecordedFrame(float(match[1]), match[2], line[match.end():-2])
+                elif match is not None and line.rstrip().endswith("}"):
+                    yield RecordedFrame(
+                        float(match[1]), match[2], line[match.end():].rstrip()[:-1]
+                    )
+                elif line.strip():
+                    frame = self._foreign(line, line_no)
+                    if frame is not None:
+                        yield frame
+                line_no += 1
+                line = next(lines, None)
+        except (OSError, EOFError) as exc:  # a truncated .gz/.zst ends the replay cleanly
+            self._problem(line_no, f"file ends early: {exc}")
+        finally:
+            self._file.close()
 
     def _foreign(self, line: str, line_no: int) -> RecordedFrame | None:
         members = top_level_members(line)

@@ -38,7 +38,8 @@ log = logging.getLogger(__name__)
 
 Conn = Literal["public", "private"]
 _CONNS: frozenset[str] = frozenset(("public", "private"))
-_QUEUE_FRAMES = 20_000
+_QUEUE_FRAMES = 100_000  # ~20 MB of book updates: seconds of a burst
+_BATCH = 1_000
 _STOP = object()
 _NEWLINES = str.maketrans({"\n": " ", "\r": " "})
 
@@ -161,17 +162,31 @@ class RecordingWriter:
             self._queue.put_nowait(_STOP)
 
     def _run(self) -> None:
+        """Drain the queue in batches: one write call per batch, not per frame."""
+        get, get_nowait = self._queue.get, self._queue.get_nowait
         try:
             while True:
-                item = self._queue.get()
-                if item is _STOP or self._dropped:
+                batch = [get()]
+                with contextlib.suppress(queue.Empty):
+                    while len(batch) < _BATCH:
+                        batch.append(get_nowait())
+                lines: list[str] = []
+                stop = False
+                for item in batch:
+                    if item is _STOP:
+                        stop = True
+                        break
+                    if isinstance(item, str):
+                        lines.append(item)
+                    else:
+                        t, conn, raw = item  # type: ignore[misc]
+                        lines.append(frame_line(t, conn, raw))
+                if self._dropped:
                     break
-                if isinstance(item, str):
-                    self._sink.write(item.encode())
-                    continue
-                t, conn, raw = item  # type: ignore[misc]
-                self._sink.write(frame_line(t, conn, raw).encode())
-                self.frames_written += 1
+                self._sink.write("".join(lines).encode())
+                self.frames_written += sum(1 for item in batch if isinstance(item, tuple))
+                if stop:
+                    break
         except OSError as exc:
             self._drop(f"write failed: {exc.strerror or exc}")
         finally:

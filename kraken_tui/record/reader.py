@@ -164,7 +164,9 @@ class RecordingReader:
         try:
             t = float(members["t"]) if "t" in members else None
             conn = json.loads(members["conn"]) if "conn" in members else "public"
-            frame = members["frame"] if "frame" in members else json.loads(members["text"])
+            frame = members["frame"] if "frame" in members else members["text"]
+            if frame.startswith('"'):  # a frame stored as a JSON string: its text is the frame
+                frame = json.loads(frame)
         except (ValueError, TypeError):
             self._problem(line_no, "bad t/conn/text value")
             return None

@@ -135,3 +135,10 @@ def test_gzip_output_is_really_gzip(tmp_path: Path) -> None:
     lines = gzip.decompress((tmp_path / "g.gz").read_bytes()).decode().splitlines()
     assert json.loads(lines[0])["kraken_tui_recording"] == 1
     assert len(lines) == 4
+
+
+def test_frame_stored_as_a_json_string_yields_its_text(tmp_path: Path) -> None:
+    frame = mina_rx_frames()[2]
+    path = tmp_path / "strings.jsonl"
+    path.write_text(json.dumps({"conn": "private", "t": 1.5, "frame": frame}) + "\n")
+    assert [tuple(f) for f in RecordingReader(path)] == [(1.5, "private", frame)]

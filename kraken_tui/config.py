@@ -101,14 +101,14 @@ def _show(value: Any) -> str:
 def _number(name: str, value: Any, fix: str, *, whole: bool) -> float:
     if isinstance(value, str):
         try:
-            value = int(value) if whole else float(value)
+            value = float(value.strip())
         except ValueError:
             raise ConfigError(f"{name}: {_show(value)} is not a number; {fix}") from None
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         raise ConfigError(f"{name}: {_show(value)} is not a number; {fix}")
     if whole and not float(value).is_integer():
-        raise ConfigError(f"{name}: {_show(value)} is not a whole number; {fix}")
-    return value
+        raise ConfigError(f"{name}: {value:g} is not a whole number; {fix}")
+    return int(value) if whole else value
 
 
 _PART = re.compile(r"[A-Z0-9.]+")

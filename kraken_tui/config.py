@@ -1,19 +1,27 @@
-"""Settings for the monitor: TOML file, environment and command line, validated up front.
+"""Settings for every command: one resolver, one validation, one error style.
 
-Pure on purpose (no Textual, no I/O beyond reading the file): a bad value must
-stop the program with one clear line naming the key, before any screen opens.
-Secrets never appear in a ``repr``, a log line or on screen.
+Precedence is flags > environment > config file > defaults (``--demo`` swaps in
+the embedded simulator's endpoints and keys, and demo defaults for symbols and
+the dead man's switch). Pure on purpose (no Textual, no I/O beyond reading the
+file): a bad value must stop the program with one line naming the flag, key or
+variable and the fix, before anything connects or any screen opens. Secrets
+never appear in a ``repr``, a log line, an error or on screen.
 """
 
 from __future__ import annotations
 
+import difflib
+import json
+import math
 import os
+import re
 import stat
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import platformdirs
 
@@ -26,28 +34,33 @@ DEPTHS: tuple[int, ...] = (10, 25, 100, 500, 1000)
 DEFAULT_WS_URL = "wss://ws.kraken.com/v2"
 DEFAULT_WS_AUTH_URL = "wss://ws-auth.kraken.com/v2"
 DEFAULT_REST_URL = "https://api.kraken.com"
+DEMO_SYMBOLS: tuple[str, ...] = ("BTC/USD", "ETH/USD", "DOGE/USD")
+DEMO_DEAD_MAN_SWITCH = 60
+MAX_DEAD_MAN_SWITCH = 86399
+DEFAULT_THEME = "textual-dark"
 
 
 class ConfigError(Exception):
-    """A setting is unusable; the message names the key and says why."""
+    """A setting is unusable; the message names the flag/key/variable and the fix."""
 
 
 @dataclass(frozen=True, slots=True)
 class Config:
-    """Everything the monitor needs to start; frozen so it can cross threads."""
+    """Everything a command needs to start; frozen so it can cross threads."""
 
     symbols: tuple[str, ...] = ("BTC/USD", "ETH/USD")
     depth: int = 10
     ws_url: str = DEFAULT_WS_URL
     ws_auth_url: str = DEFAULT_WS_AUTH_URL
     rest_url: str = DEFAULT_REST_URL
-    dead_man_switch: int | None = None
+    dead_man_switch: int | None = None  # None = off
     heartbeat_timeout: float = 5.0
-    theme: str = "textual-dark"
+    theme: str = DEFAULT_THEME
     api_key: str | None = field(default=None, repr=False)
     api_secret: str | None = field(default=None, repr=False)
     source: Path | None = None  # the file the settings came from, if any
     log_path: Path | None = None  # where the monitor logs (banners name it)
+    demo: bool = False  # endpoints and keys come from the embedded simulator
 
     @property
     def has_credentials(self) -> bool:
@@ -71,71 +84,152 @@ def resolve_config_path(cli_path: str | None, env: Mapping[str, str]) -> tuple[P
     return default_config_path(), False
 
 
-_KNOWN_KEYS = {
-    "symbols",
-    "depth",
-    "ws_url",
-    "ws_auth_url",
-    "rest_url",
-    "dead_man_switch",
-    "heartbeat_timeout",
-    "theme",
-    "api_key",
-    "api_secret",
-}
+# ---------------------------------------------------------------- validators
+# Each takes the name to blame (a flag, "file: key" or a variable) and a value
+# from TOML (typed) or the command line (text), and returns the clean value.
 
 
-def _check_symbol(key: str, value: Any) -> str:
-    if not isinstance(value, str) or value.count("/") != 1 or not all(value.split("/")):
-        raise ConfigError(f"{key}: {value!r} is not a pair like 'BTC/USD'")
-    return value.upper()
+def _show(value: Any) -> str:
+    """A value as the user wrote it (TOML spelling), never Python's."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return json.dumps(value)
+    return str(value)
 
 
-def check_symbols(key: str, value: Any) -> tuple[str, ...]:
+def _number(name: str, value: Any, fix: str, *, whole: bool) -> float:
+    if isinstance(value, str):
+        try:
+            value = float(value.strip())
+        except ValueError:
+            raise ConfigError(f"{name}: {_show(value)} is not a number; {fix}") from None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise ConfigError(f"{name}: {_show(value)} is not a number; {fix}")
+    if whole and not float(value).is_integer():
+        raise ConfigError(f"{name}: {value:g} is not a whole number; {fix}")
+    return int(value) if whole else value
+
+
+_PART = re.compile(r"[A-Z0-9.]+")
+
+
+def check_symbol(name: str, value: Any) -> str:
+    """One rule everywhere: BASE/QUOTE, case-insensitive, stored uppercase."""
+    fix = "write pairs as BASE/QUOTE, e.g. BTC/USD"
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(f"{name}: {_show(value)} is not a pair; {fix}")
+    parts = value.strip().upper().split("/")
+    if len(parts) != 2 or not all(_PART.fullmatch(p) for p in parts):
+        raise ConfigError(f"{name}: {_show(value)} is not a pair; {fix}")
+    return "/".join(parts)
+
+
+def check_symbols(name: str, value: Any) -> tuple[str, ...]:
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, list | tuple) or not value:
-        raise ConfigError(f"{key}: must be a non-empty list of pairs like ['BTC/USD']")
-    out: list[str] = []
-    for item in value:
-        sym = _check_symbol(key, item)
-        if sym not in out:
-            out.append(sym)
-    return tuple(out)
+        raise ConfigError(f"{name}: needs at least one pair, e.g. [\"BTC/USD\"]")
+    return tuple(dict.fromkeys(check_symbol(name, item) for item in value))
 
 
-def check_depth(key: str, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value not in DEPTHS:
-        allowed = ", ".join(str(d) for d in DEPTHS)
-        raise ConfigError(f"{key}: {value!r} is not a Kraken book depth (one of {allowed})")
-    return value
+def check_depth(name: str, value: Any) -> int:
+    allowed = ", ".join(str(d) for d in DEPTHS[:-1]) + f" or {DEPTHS[-1]}"
+    fix = f"use {allowed}"
+    depth = _number(name, value, fix, whole=True)
+    if depth not in DEPTHS:
+        raise ConfigError(f"{name}: {depth:g} is not a Kraken book depth; {fix}")
+    return int(depth)
 
 
-def check_url(key: str, value: Any, schemes: tuple[str, ...]) -> str:
-    if not isinstance(value, str) or not value.startswith(tuple(s + "://" for s in schemes)):
+def check_url(name: str, value: Any, schemes: tuple[str, ...]) -> str:
+    example = {"wss": "wss://ws.kraken.com/v2", "https": "https://api.kraken.com"}[schemes[0]]
+    parts = urlsplit(value) if isinstance(value, str) else None
+    if parts is None or parts.scheme not in schemes or not parts.hostname:
         prefixes = " or ".join(s + "://" for s in schemes)
-        raise ConfigError(f"{key}: {value!r} must start with {prefixes}")
-    return value.rstrip("/") if schemes[0].startswith("http") else value
+        raise ConfigError(f"{name}: {_show(value)} is not a {prefixes} URL; "
+                          f"use e.g. {example}")
+    return value.rstrip("/") if schemes[0] == "https" else value
 
 
-def check_dead_man_switch(key: str, value: Any) -> int | None:
+def check_dead_man_switch(name: str, value: Any) -> int | None:
+    """Seconds for CancelAllOrdersAfter; 0 (or false) means off, everywhere."""
     if value is None or value is False:
         return None
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 86400:
-        raise ConfigError(f"{key}: {value!r} must be whole seconds from 0 (off) to 86399")
-    return value or None
+    fix = f"use whole seconds from 0 (off) to {MAX_DEAD_MAN_SWITCH}, e.g. 60"
+    seconds = _number(name, value, fix, whole=True)
+    if not 0 <= seconds <= MAX_DEAD_MAN_SWITCH:
+        raise ConfigError(f"{name}: {seconds:g} is out of range; {fix}")
+    return int(seconds) or None
 
 
-def check_positive(key: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-        raise ConfigError(f"{key}: {value!r} must be a positive number of seconds")
-    return float(value)
+def check_seconds(name: str, value: Any, *, zero_ok: bool = False) -> float:
+    """A finite duration: positive, or also 0 when ``zero_ok``."""
+    fix = "use 0 or more seconds" if zero_ok else "use a positive number of seconds, e.g. 5"
+    seconds = _number(name, value, fix, whole=False)
+    if seconds < 0 or (seconds == 0 and not zero_ok):
+        raise ConfigError(f"{name}: {seconds:g} is out of range; {fix}")
+    return float(seconds)
 
 
-def check_text(key: str, value: Any) -> str:
+def check_port(name: str, value: Any, *, span: int = 1) -> int:
+    """A TCP port that leaves room for ``span`` consecutive ports (0 = pick free ones)."""
+    top = 65535 - (span - 1)
+    fix = f"use 0 (free ports) to {top}"
+    port = _number(name, value, fix, whole=True)
+    if not 0 <= port <= top:
+        raise ConfigError(f"{name}: {port:g} is out of range; {fix}")
+    return int(port)
+
+
+def check_whole(name: str, value: Any) -> int:
+    return int(_number(name, value, "use a whole number, e.g. 1", whole=True))
+
+
+def check_text(name: str, value: Any) -> str:
     if not isinstance(value, str) or not value.strip():
-        raise ConfigError(f"{key}: must be a non-empty string")
+        raise ConfigError(f"{name}: must be a non-empty string")
     return value.strip()
+
+
+def check_api_key(name: str, value: str) -> str:
+    """Non-empty printable text with no spaces (the key goes into an HTTP header)."""
+    key = value.strip()
+    if not key:
+        raise ConfigError(f"{name}: the API key is empty; paste it as Kraken shows it")
+    if not key.isascii() or not key.isprintable() or any(c.isspace() for c in key):
+        raise ConfigError(f"{name}: the API key has spaces or odd characters; "
+                          "paste it exactly as Kraken shows it")
+    return key
+
+
+def check_api_secret(name: str, value: str) -> str:
+    """The one secret check (feed.rest.check_secret); the message never echoes it."""
+    from kraken_tui.feed.rest import check_secret
+
+    secret = value.strip()
+    try:
+        check_secret(secret)
+    except ValueError as exc:
+        raise ConfigError(f"{name}: {exc}; paste the private key exactly as Kraken "
+                          "shows it") from None
+    return secret
+
+
+# ---------------------------------------------------------------- the file
+
+_FILE_KEYS: dict[str, Callable[[str, Any], Any]] = {
+    "symbols": check_symbols,
+    "depth": check_depth,
+    "ws_url": lambda n, v: check_url(n, v, ("wss", "ws")),
+    "ws_auth_url": lambda n, v: check_url(n, v, ("wss", "ws")),
+    "rest_url": lambda n, v: check_url(n, v, ("https", "http")),
+    "dead_man_switch": check_dead_man_switch,
+    "heartbeat_timeout": check_seconds,
+    "theme": check_text,
+    "api_key": check_text,
+    "api_secret": check_text,
+}
 
 
 def _check_private(path: Path) -> None:
@@ -145,76 +239,128 @@ def _check_private(path: Path) -> None:
     mode = stat.S_IMODE(path.stat().st_mode)
     if mode & 0o077:
         raise ConfigError(
-            f"{path} holds API credentials but is readable by group/others "
+            f"{path}: holds API credentials but is readable by group/others "
             f"(mode {mode:03o}); fix it with: chmod 600 {path}"
         )
 
 
-def parse_config(data: Mapping[str, Any], base: Config | None = None) -> Config:
-    """Validate a parsed TOML table into a Config (unknown keys are errors: typos matter)."""
-    cfg = base or Config()
-    unknown = sorted(set(data) - _KNOWN_KEYS)
-    if unknown:
-        known = ", ".join(sorted(_KNOWN_KEYS))
-        raise ConfigError(f"{unknown[0]}: unknown setting (known: {known})")
-    changes: dict[str, Any] = {}
-    if "symbols" in data:
-        changes["symbols"] = check_symbols("symbols", data["symbols"])
-    if "depth" in data:
-        changes["depth"] = check_depth("depth", data["depth"])
-    if "ws_url" in data:
-        changes["ws_url"] = check_url("ws_url", data["ws_url"], ("wss", "ws"))
-    if "ws_auth_url" in data:
-        changes["ws_auth_url"] = check_url("ws_auth_url", data["ws_auth_url"], ("wss", "ws"))
-    if "rest_url" in data:
-        changes["rest_url"] = check_url("rest_url", data["rest_url"], ("https", "http"))
-    if "dead_man_switch" in data:
-        changes["dead_man_switch"] = check_dead_man_switch(
-            "dead_man_switch", data["dead_man_switch"]
-        )
-    if "heartbeat_timeout" in data:
-        changes["heartbeat_timeout"] = check_positive(
-            "heartbeat_timeout", data["heartbeat_timeout"]
-        )
-    if "theme" in data:
-        changes["theme"] = check_text("theme", data["theme"])
-    for key in ("api_key", "api_secret"):
-        if key in data:
-            changes[key] = check_text(key, data[key])
-    return replace(cfg, **changes)
+def parse_config(data: Mapping[str, Any], where: str = "") -> dict[str, Any]:
+    """Validate a parsed TOML table (unknown keys are errors: typos matter)."""
+    values: dict[str, Any] = {}
+    for key, value in data.items():
+        name = f"{where}{key}"
+        check = _FILE_KEYS.get(key)
+        if check is None:
+            close = difflib.get_close_matches(key, _FILE_KEYS, n=1)
+            hint = f"did you mean {close[0]}?" if close else "known: " + ", ".join(_FILE_KEYS)
+            raise ConfigError(f"{name}: unknown setting; {hint}")
+        values[key] = check(name, value)
+    return values
 
 
-def load_config(
-    cli_path: str | None = None,
+def read_config_file(path: Path) -> dict[str, Any]:
+    """The file's validated settings; every error starts with the file's path."""
+    try:
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc}); fix that line") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text (byte {exc.object[exc.start]:#04x} at "
+                          f"offset {exc.start}); save the file as UTF-8") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read it ({exc.strerror})") from None
+    values = parse_config(data, where=f"{path}: ")
+    if ("api_key" in values) != ("api_secret" in values):
+        given, missing = ("api_key", "api_secret") if "api_key" in values else (
+            "api_secret", "api_key")
+        raise ConfigError(f"{path}: {given} is set but {missing} is not; set both or neither")
+    if "api_key" in values:
+        _check_private(path)
+    return values
+
+
+# ---------------------------------------------------------------- the resolver
+
+#: Shared command-line flags and the setting each one sets.
+SETTING_FLAGS: dict[str, str] = {
+    "--symbol": "symbols",
+    "--depth": "depth",
+    "--ws-url": "ws_url",
+    "--ws-auth-url": "ws_auth_url",
+    "--rest-url": "rest_url",
+    "--dead-man-switch": "dead_man_switch",
+    "--heartbeat-timeout": "heartbeat_timeout",
+    "--theme": "theme",
+}
+_URL_KEYS = ("ws_url", "ws_auth_url", "rest_url")
+
+
+def _credentials(env: Mapping[str, str], file: Mapping[str, Any],
+                 path: Path) -> tuple[str, str] | None:
+    key, secret = (env.get(KEY_ENV) or "").strip(), (env.get(SECRET_ENV) or "").strip()
+    if key or secret:
+        if not (key and secret):
+            missing = SECRET_ENV if key else KEY_ENV
+            raise ConfigError(f"{missing}: not set; set both {KEY_ENV} and {SECRET_ENV}, "
+                              "or neither")
+        return check_api_key(KEY_ENV, key), check_api_secret(SECRET_ENV, secret)
+    if "api_key" in file:
+        return (check_api_key(f"{path}: api_key", file["api_key"]),
+                check_api_secret(f"{path}: api_secret", file["api_secret"]))
+    return None
+
+
+def resolve_settings(
+    flags: Mapping[str, Any],
     env: Mapping[str, str] | None = None,
+    *,
+    themes: Collection[str] | None = None,
 ) -> Config:
-    """Read the config file (if any), then credentials from the environment (which win)."""
+    """flags > environment > config file > defaults, validated; raises ConfigError.
+
+    ``flags`` maps a flag as typed ("--depth") to its value, text as argparse gives
+    it (``--symbol``: a list; ``--demo``: a bool); absent means not given.
+    ``themes``: the names ``theme`` must be one of (the monitor passes Textual's).
+    """
     env = os.environ if env is None else env
-    path, explicit = resolve_config_path(cli_path, env)
-    cfg = Config()
+    demo = bool(flags.get("--demo"))
+    path, explicit = resolve_config_path(flags.get("--config"), env)
+    file: dict[str, Any] = {}
     if path.exists():
-        try:
-            with path.open("rb") as fh:
-                data = tomllib.load(fh)
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"{path}: not valid TOML ({exc})") from None
-        except OSError as exc:
-            raise ConfigError(f"{path}: cannot read ({exc.strerror})") from None
-        cfg = replace(parse_config(data), source=path)
-        if "api_key" in data or "api_secret" in data:
-            _check_private(path)
+        file = read_config_file(path)
     elif explicit:
-        raise ConfigError(f"{path}: config file not found")
-    key, secret = env.get(KEY_ENV), env.get(SECRET_ENV)
-    if key and secret:
-        cfg = replace(cfg, api_key=key.strip(), api_secret=secret.strip())
-    elif key or secret:
-        missing = SECRET_ENV if key else KEY_ENV
-        raise ConfigError(f"{missing}: set both {KEY_ENV} and {SECRET_ENV}, or neither")
-    return cfg
+        fix = "fix the path" if flags.get("--config") else f"fix or unset {CONFIG_ENV}"
+        raise ConfigError(f"{path}: config file not found; {fix}")
+
+    values: dict[str, Any] = {}
+    if demo:
+        values.update(symbols=DEMO_SYMBOLS, dead_man_switch=DEMO_DEAD_MAN_SWITCH)
+    values.update({k: v for k, v in file.items() if k not in ("api_key", "api_secret")})
+    for flag, key in SETTING_FLAGS.items():
+        if flags.get(flag) is None:
+            continue
+        if demo and key in _URL_KEYS:
+            raise ConfigError(f"{flag}: cannot be used with --demo (the demo runs its own "
+                              f"simulator); drop one of them")
+        values[key] = _FILE_KEYS[key](flag, flags[flag])
+    theme = values.get("theme", DEFAULT_THEME)
+    if themes is not None and theme not in themes:
+        flag = "--theme" if flags.get("--theme") is not None else f"{path}: theme"
+        raise ConfigError(f"{flag}: {_show(theme)} is not a theme; use one of "
+                          + ", ".join(sorted(themes)))
+    if demo:
+        for key in _URL_KEYS:
+            values.pop(key, None)  # the simulator's endpoints replace them at start
+    else:
+        creds = _credentials(env, file, path)
+        if creds:
+            values.update(api_key=creds[0], api_secret=creds[1])
+    return Config(**values, source=path if file or path.exists() else None, demo=demo)
 
 
-def apply_overrides(cfg: Config, **overrides: Any) -> Config:
-    """Command-line values win over the file; ``None`` means 'not given'."""
-    data = {k: v for k, v in overrides.items() if v is not None}
-    return parse_config(data, base=cfg) if data else cfg
+def with_endpoints(config: Config, *, ws_url: str, ws_auth_url: str, rest_url: str,
+                   api_key: str, api_secret: str) -> Config:
+    """The demo's settings once its simulator is up (its endpoints, its demo account)."""
+    return replace(config, ws_url=ws_url, ws_auth_url=ws_auth_url, rest_url=rest_url,
+                   api_key=api_key, api_secret=api_secret)

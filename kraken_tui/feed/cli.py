@@ -1,8 +1,9 @@
 """``kraken-tui events``: the feed, headless, as JSON lines on stdout.
 
 One object per line, flushed per line, ``"event"`` naming the kind; made for
-``jq`` and for debugging. Exits 0 on ``--duration`` or Ctrl-C, 2 with a
-one-line message on bad arguments or unusable credentials.
+``jq`` and for debugging. Settings resolve exactly as for the monitor. Exits 0
+on ``--duration`` or Ctrl-C, 2 with a one-line message on bad arguments or
+unusable credentials.
 """
 
 from __future__ import annotations
@@ -12,114 +13,66 @@ import asyncio
 import contextlib
 import json
 import logging
-import os
 import signal
 import sys
-from collections.abc import Iterator
+from collections.abc import Mapping
 from typing import Any, TextIO
 
-from kraken_tui.config import DEFAULT_REST_URL, DEFAULT_WS_AUTH_URL, DEFAULT_WS_URL, DEPTHS
+from kraken_tui.config import ConfigError, check_seconds, default_config_path
 from kraken_tui.feed.connection import Feed, FeedConfig
 from kraken_tui.feed.events import FeedEvent
-from kraken_tui.feed.rest import KrakenRest, KrakenRestError, check_secret
+from kraken_tui.feed.rest import KrakenRest, KrakenRestError
+from kraken_tui.feed.settings import feed_config
 
 log = logging.getLogger(__name__)
 
 
-def add_events_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--symbol", action="append", dest="symbols", metavar="SYMBOL",
-                        help="book to watch, e.g. BTC/USD (repeatable; default BTC/USD)")
-    parser.add_argument("--depth", type=int, default=10, choices=DEPTHS)
-    parser.add_argument("--private", action="store_true",
-                        help="also stream open orders and balances (needs KRAKEN_API_KEY and "
-                        "KRAKEN_API_SECRET, or --demo)")
-    parser.add_argument("--dead-man-switch", type=int, metavar="SECONDS", default=None,
-                        help="keep CancelAllOrdersAfter(SECONDS) armed while running")
-    parser.add_argument("--demo", action="store_true",
-                        help="run against the embedded simulator on loopback")
-    parser.add_argument("--ws-url", default=None,
-                        help=f"public WebSocket (default {DEFAULT_WS_URL})")
-    parser.add_argument("--ws-auth-url", default=None,
-                        help=f"private WebSocket (default {DEFAULT_WS_AUTH_URL})")
-    parser.add_argument("--rest-url", default=None,
-                        help=f"REST base; private calls go to <base>/0/private/<Method> "
-                        f"(default {DEFAULT_REST_URL})")
-    parser.add_argument("--duration", type=float, default=None, metavar="S",
-                        help="exit 0 by itself after S seconds")
-    parser.add_argument("--book-interval", type=float, default=0.0, metavar="S",
-                        help="at most one book event per symbol per S seconds "
-                        "(default: every frame)")
-    parser.add_argument("--heartbeat-timeout", type=float, default=5.0, metavar="S")
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The command's own flags (the shared settings flags come from kraken_tui.cli)."""
+    group = parser.add_argument_group("events")
+    group.add_argument("--private", action="store_true",
+                       help="also stream open orders and balances (needs API keys: "
+                       "KRAKEN_API_KEY and KRAKEN_API_SECRET, the config file, or --demo)")
+    group.add_argument("--duration", metavar="S",
+                       help="exit 0 by itself after S seconds")
+    group.add_argument("--book-interval", default="0", metavar="S",
+                       help="at most one book event per symbol per S seconds "
+                       "(default: every frame)")
 
 
-def run_events(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
-    if args.duration is not None and args.duration <= 0:
-        parser.error("--duration must be positive")
-    if args.dead_man_switch is not None and not 0 < args.dead_man_switch < 86400:
-        parser.error("--dead-man-switch must be between 1 and 86399 seconds")
-    if args.dead_man_switch and not args.private:
-        parser.error("--dead-man-switch needs --private")
+def run(args: argparse.Namespace, flags: Mapping[str, Any],
+        parser: argparse.ArgumentParser) -> int:
+    from kraken_tui.cli import DemoStartError, demo_exchange, fail, settings
+
+    try:
+        duration = None if args.duration is None else check_seconds("--duration", args.duration)
+        book_interval = check_seconds("--book-interval", args.book_interval, zero_ok=True)
+    except ConfigError as exc:
+        parser.error(str(exc))
+    config = settings(flags, parser)
+    if flags.get("--dead-man-switch") and config.dead_man_switch and not args.private:
+        parser.error("--dead-man-switch: needs --private (the switch guards your orders)")
+    if args.private and not (config.demo or config.has_credentials):
+        source = config.source or default_config_path()
+        parser.error("--private: needs API keys; set KRAKEN_API_KEY and KRAKEN_API_SECRET "
+                     f"(or api_key/api_secret in {source}), or use --demo")
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr,
                         format="kraken-tui events: %(levelname)s %(message)s")
-    with _endpoints(args) as endpoints:
-        api_key = endpoints.get("api_key") or os.environ.get("KRAKEN_API_KEY") or None
-        api_secret = endpoints.get("api_secret") or os.environ.get("KRAKEN_API_SECRET") or None
-        if args.private:
-            if not (api_key and api_secret):
-                return _fail("--private needs KRAKEN_API_KEY and KRAKEN_API_SECRET in the "
-                             "environment (or --demo)")
+    try:
+        with demo_exchange(config) as config:
+            private = bool(args.private)
+            feed = feed_config(config, private=private, book_emit_interval=book_interval,
+                               dead_man_switch=config.dead_man_switch if private else None)
             try:
-                check_secret(api_secret)
-            except ValueError as exc:
-                return _fail(f"KRAKEN_API_SECRET is unusable: {exc}")
-        try:
-            config = FeedConfig(
-                symbols=tuple(args.symbols or ["BTC/USD"]),
-                depth=args.depth,
-                ws_url=endpoints.get("ws_url") or args.ws_url or DEFAULT_WS_URL,
-                ws_auth_url=endpoints.get("ws_auth_url") or args.ws_auth_url or DEFAULT_WS_AUTH_URL,
-                rest_url=endpoints.get("rest_url") or args.rest_url or DEFAULT_REST_URL,
-                api_key=api_key,
-                api_secret=api_secret,
-                private=bool(args.private),
-                dead_man_switch=args.dead_man_switch,
-                book_emit_interval=args.book_interval,
-                heartbeat_timeout=args.heartbeat_timeout,
-            )
-        except ValueError as exc:
-            parser.error(str(exc))
-        try:
-            return asyncio.run(_stream(config, args.duration, sys.stdout))
-        except KeyboardInterrupt:
-            return 0
-
-
-@contextlib.contextmanager
-def _endpoints(args: argparse.Namespace) -> Iterator[dict[str, str]]:
-    """With --demo, a simulator on loopback supplies the URLs and demo keys."""
-    if not args.demo:
-        yield {}
-        return
-    from kraken_tui.sim import SimulatorThread
-
-    with SimulatorThread() as handle:
-        sim = handle.sim
-        yield {
-            "ws_url": sim.ws_url,
-            "ws_auth_url": sim.ws_auth_url,
-            "rest_url": sim.rest_url,
-            "api_key": sim.api_key,
-            "api_secret": sim.api_secret,
-        }
-
-
-def _fail(message: str) -> int:
-    print(f"kraken-tui events: error: {message}", file=sys.stderr)
-    return 2
+                return asyncio.run(_stream(feed, duration, sys.stdout, parser))
+            except KeyboardInterrupt:
+                return 0
+    except DemoStartError as exc:
+        return fail(parser, str(exc))
 
 
 async def _preflight(config: FeedConfig) -> str | None:
-    """Refuse unusable credentials up front, rather than retrying them forever."""
+    """Refuse credentials the exchange rejects up front, rather than retrying forever."""
     rest = KrakenRest(config.rest_url, config.api_key, config.api_secret)
     try:
         await rest.websockets_token()
@@ -132,11 +85,14 @@ async def _preflight(config: FeedConfig) -> str | None:
     return None
 
 
-async def _stream(config: FeedConfig, duration: float | None, out: TextIO) -> int:
+async def _stream(config: FeedConfig, duration: float | None, out: TextIO,
+                  parser: argparse.ArgumentParser) -> int:
+    from kraken_tui.cli import fail
+
     if config.wants_private:
         problem = await _preflight(config)
         if problem:
-            return _fail(problem)
+            return fail(parser, problem)
     feed: Feed
 
     def write(event: FeedEvent) -> None:

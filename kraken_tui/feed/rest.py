@@ -50,14 +50,21 @@ def sign(uri_path: str, body: str, nonce: str, secret: str) -> str:
     return base64.b64encode(mac.digest()).decode()
 
 
+#: Decoded secret lengths worth trying (Kraken's are 64 bytes); outside, it is a paste error.
+SECRET_BYTES = range(16, 257)
+
+
 def check_secret(secret: str) -> None:
     """Raise ValueError (without echoing the secret) when it is not base64 Kraken can use."""
     try:
         raw = base64.b64decode(secret, validate=True)
     except ValueError:
-        raise ValueError("API secret is not valid base64") from None
+        raise ValueError("the API secret is not valid base64") from None
     if not raw:
-        raise ValueError("API secret is empty")
+        raise ValueError("the API secret is empty")
+    if len(raw) not in SECRET_BYTES:
+        raise ValueError(f"the API secret decodes to {len(raw)} bytes, not a plausible "
+                         f"length (Kraken's are 64)")
 
 
 class KrakenRest:

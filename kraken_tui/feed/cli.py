@@ -21,8 +21,8 @@ from typing import Any, TextIO
 from kraken_tui.config import ConfigError, check_seconds, default_config_path
 from kraken_tui.feed.connection import Feed, FeedConfig
 from kraken_tui.feed.events import FeedEvent
+from kraken_tui.feed.feed_config import feed_config
 from kraken_tui.feed.rest import KrakenRest, KrakenRestError
-from kraken_tui.feed.settings import feed_config
 
 log = logging.getLogger(__name__)
 

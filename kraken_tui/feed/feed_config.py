@@ -3,8 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
-from kraken_tui.config import DEFAULT_REST_URL, DEFAULT_WS_AUTH_URL, DEFAULT_WS_URL, DEPTHS
+from kraken_tui.config import (
+    DEFAULT_REST_URL,
+    DEFAULT_WS_AUTH_URL,
+    DEFAULT_WS_URL,
+    DEPTHS,
+    Config,
+)
 
 
 @dataclass(frozen=True)
@@ -50,3 +57,24 @@ class FeedConfig:
     @property
     def wants_private(self) -> bool:
         return self.has_credentials if self.private is None else self.private
+
+
+def feed_config(config: Config, **overrides: Any) -> FeedConfig:
+    """The user's resolved settings as a FeedConfig; ``overrides`` are the command's own.
+
+    The monitor's feed factory and ``kraken-tui events`` both build their feed here,
+    so nothing is resolved twice.
+    """
+    values: dict[str, Any] = dict(
+        symbols=config.symbols,
+        depth=config.depth,
+        ws_url=config.ws_url,
+        ws_auth_url=config.ws_auth_url,
+        rest_url=config.rest_url,
+        api_key=config.api_key,
+        api_secret=config.api_secret,
+        heartbeat_timeout=config.heartbeat_timeout,
+        dead_man_switch=config.dead_man_switch,
+    )
+    values.update(overrides)
+    return FeedConfig(**values)

@@ -17,7 +17,7 @@ from typing import Any
 from kraken_tui.config import Config, default_log_path
 from kraken_tui.feed.connection import Feed
 from kraken_tui.feed.events import FeedEvent
-from kraken_tui.feed.settings import feed_config
+from kraken_tui.feed.feed_config import feed_config
 
 #: Seconds between book views from the feed: the ladder's 20 fps repaint cap.
 BOOK_REPAINT_INTERVAL = 0.05

@@ -139,7 +139,7 @@ def test_credentials_from_env_and_never_in_repr_or_errors(tmp_path: Path) -> Non
 
 def test_half_the_credentials_is_an_error(tmp_path: Path) -> None:
     path = write(tmp_path / "c.toml", "")
-    with pytest.raises(ConfigError, match="^KRAKEN_API_SECRET: not set"):
+    with pytest.raises(ConfigError, match=r"^KRAKEN_API_SECRET: not set"):
         load(path, {"KRAKEN_API_KEY": "k"})
 
 

@@ -26,13 +26,12 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
 
 from kraken_tui.config import DEPTHS
-from kraken_tui.feed.account import PRIVATE_CHANNELS, PrivateAccount
+from kraken_tui.feed.account import PrivateAccount
 from kraken_tui.feed.backoff import MAINTENANCE_MIN_DELAY_S, AttemptBudget, Backoff
 from kraken_tui.feed.books import BookTracker
 from kraken_tui.feed.deadman import DeadManSwitchKeeper
 from kraken_tui.feed.events import (
     ConnectionChanged,
-    CredentialsRejected,
     Endpoint,
     ErrorSource,
     FeedError,
@@ -44,6 +43,7 @@ from kraken_tui.feed.events import (
 )
 from kraken_tui.feed.feed_config import FeedConfig
 from kraken_tui.feed.liveness import Liveness
+from kraken_tui.feed.private_session import PrivateHandshake, SessionFailed
 from kraken_tui.feed.rest import KrakenRest, KrakenRestError
 from kraken_tui.feed.stats import EndpointStats
 from kraken_tui.kraken.frames import (
@@ -76,10 +76,6 @@ AUTH_REJECTED_MIN_DELAY_S = 30.0
 #: A connection's session: runs until the socket closes; sets result["delivered"]
 #: once every snapshot it asked for has arrived.
 Session = Callable[[ClientConnection, dict[str, bool]], Awaitable[None]]
-
-
-class SessionFailed(Exception):
-    """A session ended on purpose, for a reason worth showing (not "closed by server")."""
 
 
 class Feed:
@@ -125,10 +121,11 @@ class Feed:
         self.liveness = Liveness(clock=clock, emit=self.emit, next_req_id=self.next_req_id,
                                  heartbeat_timeout=config.heartbeat_timeout,
                                  ping_interval=config.ping_interval)
+        self.handshake = PrivateHandshake(emit=self.emit, account=self.account,
+                                          stats=self.stats["private"], clock=clock,
+                                          next_req_id=self.next_req_id)
         self._public_ws: ClientConnection | None = None
-        self._private_ws: ClientConnection | None = None
         self._books_requested = False
-        self._private_acks: set[str] = set()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop_event: asyncio.Event | None = None
         self._stop_requested = False
@@ -358,7 +355,7 @@ class Feed:
             self._public_ws = None
             self.books.disconnected(reason if reason == "heartbeat_timeout" else "disconnected")
         else:
-            self._private_ws = None
+            self.handshake.closed()
             self.account.invalidate()
 
     # ------------------------------------------------------------------ sessions
@@ -378,24 +375,7 @@ class Feed:
 
     async def _private_session(self, ws: ClientConnection, result: dict[str, bool]) -> None:
         assert self.rest is not None
-        stats = self.stats["private"]
-        try:
-            token = await self.rest.websockets_token()
-        except KrakenRestError as exc:
-            errors = ", ".join(exc.errors) or "unknown error"
-            if exc.is_auth:
-                self.emit(CredentialsRejected(errors, "GetWebSocketsToken"))
-                raise SessionFailed(f"credentials rejected: {errors}") from None
-            self.emit(FeedError("private", "GetWebSocketsToken failed", str(exc)))
-            raise SessionFailed(f"token fetch failed: {errors}") from None
-        stats.token_at = self._clock()
-        self._private_ws = ws
-        self._private_acks = set()
-        self.account.new_session()
-        await ws.send(subscribe_request("executions", token=token, snap_orders=True,
-                                        snap_trades=False, req_id=next(self._req_ids)))
-        await ws.send(subscribe_request("balances", token=token, req_id=next(self._req_ids)))
-        del token
+        await self.handshake.open(ws, self.rest)
         await self._read(ws, "private")
 
     async def _read(self, ws: ClientConnection, endpoint: Endpoint) -> None:
@@ -440,7 +420,7 @@ class Feed:
         return {
             ExecutionsFrame: self.account.on_executions,
             BalancesFrame: lambda frame: self.account.on_balances(frame),
-            MethodResponse: self._on_private_response,
+            MethodResponse: self.handshake.on_response,
             **common,
         }
 
@@ -495,25 +475,6 @@ class Feed:
                 self._spawn(self._precision_from_rest(), "rest")
             return
         self.books.on_response(resp)
-
-    # ------------------------------------------------------------------ private frames
-
-    def _on_private_response(self, resp: MethodResponse) -> None:
-        ws = self._private_ws
-        if resp.success:
-            if resp.method == "subscribe" and resp.channel in PRIVATE_CHANNELS:
-                self._private_acks.add(resp.channel)
-                if self._private_acks == PRIVATE_CHANNELS:
-                    attempt = self.stats["private"].attempt
-                    self.emit(ConnectionChanged("private", "connected", attempt))
-            return
-        error = resp.error or "unknown error"
-        self.emit(FeedError("private", f"{resp.method} refused", f"{resp.channel}: {error}"))
-        # Orders and balances are all or nothing: any refusal (most often a bad or expired
-        # token) restarts the connection, which fetches a fresh token, paced by the backoff.
-        if ws is not None:
-            self.stats["private"].closing_reason = f"{resp.channel} {resp.method} refused: {error}"
-            ws.transport.abort()
 
     # ------------------------------------------------------------------ periodic
 

@@ -1,4 +1,4 @@
-"""Decode Kraken WebSocket v2 frames into typed values, and build requests.
+"""Decode Kraken WebSocket v2 frames into typed values (requests: ``requests.py``).
 
 Every JSON float is kept as the wire's token text (``str``): the book checksum is
 computed over the exact digits, and a float round trip loses them. Integers stay
@@ -10,7 +10,6 @@ do not know, comes back as a :class:`FrameError` value the caller can log and sk
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -19,6 +18,7 @@ import msgspec
 
 from kraken_tui.kraken.models import PairInfo
 from kraken_tui.kraken.numbers import NotANumber, exact_decimal
+from kraken_tui.kraken.requests import ping_request, subscribe_request, unsubscribe_request
 
 __all__ = [
     "BalancesFrame",
@@ -493,68 +493,3 @@ _CHANNELS = {
     "ticker": _ticker_frame,
     "trade": _trade_frame,
 }
-
-
-# --- requests -------------------------------------------------------------------------------
-
-
-def _request(
-    method: str,
-    channel: str,
-    symbols: list[str] | tuple[str, ...] | None,
-    depth: int | None,
-    snapshot: bool | None,
-    token: str | None,
-    req_id: int | None,
-    extra: dict[str, Any],
-) -> str:
-    params: dict[str, Any] = {"channel": channel}
-    if symbols is not None:
-        params["symbol"] = list(symbols)
-    if depth is not None:
-        params["depth"] = depth
-    if snapshot is not None:
-        params["snapshot"] = snapshot
-    params.update(extra)
-    if token is not None:
-        params["token"] = token
-    message: dict[str, Any] = {"method": method, "params": params}
-    if req_id is not None:
-        message["req_id"] = req_id
-    return json.dumps(message, separators=(",", ":"))
-
-
-def subscribe_request(
-    channel: str,
-    *,
-    symbols: list[str] | tuple[str, ...] | None = None,
-    depth: int | None = None,
-    snapshot: bool | None = None,
-    token: str | None = None,
-    req_id: int | None = None,
-    **extra: Any,
-) -> str:
-    """JSON text of a v2 subscribe; only the parameters given are sent."""
-    return _request("subscribe", channel, symbols, depth, snapshot, token, req_id, extra)
-
-
-def unsubscribe_request(
-    channel: str,
-    *,
-    symbols: list[str] | tuple[str, ...] | None = None,
-    depth: int | None = None,
-    snapshot: bool | None = None,
-    token: str | None = None,
-    req_id: int | None = None,
-    **extra: Any,
-) -> str:
-    """JSON text of a v2 unsubscribe (same parameters as subscribe)."""
-    return _request("unsubscribe", channel, symbols, depth, snapshot, token, req_id, extra)
-
-
-def ping_request(req_id: int | None = None) -> str:
-    """Application-level ping; Kraken refuses a ``params`` field on it."""
-    message: dict[str, Any] = {"method": "ping"}
-    if req_id is not None:
-        message["req_id"] = req_id
-    return json.dumps(message, separators=(",", ":"))

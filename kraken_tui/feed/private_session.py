@@ -1,0 +1,80 @@
+"""The private connection's handshake: fresh token → subscribe → both acknowledged.
+
+Only then is the private side live (the UI shows LIVE on ``connected``): a socket
+that opened but never authenticated must never look like one that did. Any
+refusal restarts the connection, which fetches a fresh token, paced by the
+backoff; a refused key is said as such, not as "closed by server".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from websockets.asyncio.client import ClientConnection
+
+from kraken_tui.feed.account import PRIVATE_CHANNELS, PrivateAccount
+from kraken_tui.feed.events import ConnectionChanged, CredentialsRejected, FeedError, FeedEvent
+from kraken_tui.feed.rest import KrakenRest, KrakenRestError
+from kraken_tui.feed.stats import EndpointStats
+from kraken_tui.kraken.frames import MethodResponse, subscribe_request
+
+
+class SessionFailed(Exception):
+    """A session ended on purpose, for a reason worth showing (not "closed by server")."""
+
+
+class PrivateHandshake:
+    def __init__(
+        self,
+        *,
+        emit: Callable[[FeedEvent], None],
+        account: PrivateAccount,
+        stats: EndpointStats,
+        clock: Callable[[], float],
+        next_req_id: Callable[[], int],
+    ) -> None:
+        self._emit = emit
+        self._account = account
+        self._stats = stats
+        self._clock = clock
+        self._next_req_id = next_req_id
+        self._acks: set[str] = set()
+        self._ws: ClientConnection | None = None
+
+    async def open(self, ws: ClientConnection, rest: KrakenRest) -> None:
+        """Fetch a token and subscribe; raises SessionFailed when the token is refused."""
+        try:
+            token = await rest.websockets_token()
+        except KrakenRestError as exc:
+            errors = ", ".join(exc.errors) or "unknown error"
+            if exc.is_auth:
+                self._emit(CredentialsRejected(errors, "GetWebSocketsToken"))
+                raise SessionFailed(f"credentials rejected: {errors}") from None
+            self._emit(FeedError("private", "GetWebSocketsToken failed", str(exc)))
+            raise SessionFailed(f"token fetch failed: {errors}") from None
+        self._stats.token_at = self._clock()
+        self._ws = ws
+        self._acks = set()
+        self._account.new_session()
+        await ws.send(subscribe_request("executions", token=token, snap_orders=True,
+                                        snap_trades=False, req_id=self._next_req_id()))
+        await ws.send(subscribe_request("balances", token=token, req_id=self._next_req_id()))
+        del token
+
+    def closed(self) -> None:
+        self._ws = None
+
+    def on_response(self, resp: MethodResponse) -> None:
+        if resp.success:
+            if resp.method == "subscribe" and resp.channel in PRIVATE_CHANNELS:
+                self._acks.add(resp.channel)
+                if self._acks == PRIVATE_CHANNELS:
+                    self._emit(ConnectionChanged("private", "connected", self._stats.attempt))
+            return
+        error = resp.error or "unknown error"
+        self._emit(FeedError("private", f"{resp.method} refused", f"{resp.channel}: {error}"))
+        # Orders and balances are all or nothing: any refusal (most often a bad or expired
+        # token) restarts the connection.
+        if self._ws is not None:
+            self._stats.closing_reason = f"{resp.channel} {resp.method} refused: {error}"
+            self._ws.transport.abort()

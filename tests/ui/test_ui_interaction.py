@@ -449,7 +449,7 @@ async def test_a_view_held_by_the_frame_cap_is_painted_however_short_the_wait(
     ladder for good (seen in ui_bench: the last paint 100 s old, LIVE in the border)."""
     from types import SimpleNamespace
 
-    from kraken_tui.ui.widgets import book
+    from kraken_tui.ui.widgets import book, ladder_rows
 
     app, holder = make_app(live_script())
     async with app.run_test(size=(120, 34)) as pilot:
@@ -459,7 +459,7 @@ async def test_a_view_held_by_the_frame_cap_is_painted_however_short_the_wait(
         monkeypatch.setattr(book, "time", SimpleNamespace(monotonic=lambda: now[0]))
         deliver_book(app, BookUpdated("BTC/USD", True, make_view("BTC/USD", bump=1)))
         assert not ladder.pending  # painted at once: the last paint is long ago
-        now[0] += book.PAINT_GAP_SHARE / book.MAX_FPS - 1e-7  # next paint due in 0.1 µs
+        now[0] += ladder_rows.PAINT_GAP_SHARE / ladder_rows.MAX_FPS - 1e-7  # next paint due in 0.1 µs
         latest = make_view("BTC/USD", bump=2)
         deliver_book(app, BookUpdated("BTC/USD", True, latest))
         assert ladder.pending  # held by the frame cap
@@ -471,7 +471,7 @@ def test_the_frame_cap_allows_max_fps_paints_in_any_second() -> None:
     """Views every 1 ms for 3 s, each painted as soon as the cap allows."""
     import itertools
 
-    from kraken_tui.ui.widgets.book import MAX_FPS, PAINT_GAP_SHARE, paint_due
+    from kraken_tui.ui.widgets.ladder_rows import MAX_FPS, PAINT_GAP_SHARE, paint_due
 
     painted: list[float] = []
     pending = False
@@ -490,7 +490,7 @@ def test_the_frame_cap_allows_max_fps_paints_in_any_second() -> None:
 
 def test_a_view_a_little_early_is_painted_at_once() -> None:
     """The feed's 1/MAX_FPS pacing jitters: a view 47 ms after the last paint is not held."""
-    from kraken_tui.ui.widgets.book import MAX_FPS, paint_due
+    from kraken_tui.ui.widgets.ladder_rows import MAX_FPS, paint_due
 
     assert paint_due([], MAX_FPS) < 0
     assert paint_due([10.0], MAX_FPS) <= 10.0 + 0.047
@@ -498,7 +498,7 @@ def test_a_view_a_little_early_is_painted_at_once() -> None:
 
 
 def test_the_depth_bar_scale_grows_at_once_and_shrinks_only_after_a_quiet_spell() -> None:
-    from kraken_tui.ui.widgets.book import BAR_SHRINK_AFTER, BarScale
+    from kraken_tui.ui.widgets.ladder_rows import BAR_SHRINK_AFTER, BarScale
 
     scale = BarScale()
     assert scale.update(Decimal(10), 0.0) == Decimal(11)  # 110% of the deepest

@@ -459,7 +459,8 @@ async def test_a_view_held_by_the_frame_cap_is_painted_however_short_the_wait(
         monkeypatch.setattr(book, "time", SimpleNamespace(monotonic=lambda: now[0]))
         deliver_book(app, BookUpdated("BTC/USD", True, make_view("BTC/USD", bump=1)))
         assert not ladder.pending  # painted at once: the last paint is long ago
-        now[0] += ladder_rows.PAINT_GAP_SHARE / ladder_rows.MAX_FPS - 1e-7  # next paint due in 0.1 µs
+        # the next paint is due in 0.1 µs
+        now[0] += ladder_rows.PAINT_GAP_SHARE / ladder_rows.MAX_FPS - 1e-7
         latest = make_view("BTC/USD", bump=2)
         deliver_book(app, BookUpdated("BTC/USD", True, latest))
         assert ladder.pending  # held by the frame cap

@@ -28,6 +28,8 @@ SHOTS = {
     "public-only": (sc.public_only_script, (120, 34)),
     "limit-only": (sc.limit_only_script, (120, 34)),
     "narrow": (sc.live_script, (80, 24)),
+    "keys-rejected": (sc.keys_rejected_script, (120, 34)),
+    "dms-failing": (sc.dms_failing_script, (120, 34)),
 }
 
 

@@ -18,11 +18,13 @@ import sys
 from collections.abc import Mapping
 from typing import Any, TextIO
 
+from kraken_tui import __version__
 from kraken_tui.config import ConfigError, check_seconds, default_config_path
 from kraken_tui.feed.connection import Feed, FeedConfig
 from kraken_tui.feed.events import FeedEvent
 from kraken_tui.feed.feed_config import feed_config
 from kraken_tui.feed.rest import KrakenRest, KrakenRestError
+from kraken_tui.record import RecordingError, RecordingWriter
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +37,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                        "KRAKEN_API_KEY and KRAKEN_API_SECRET, the config file, or --demo)")
     group.add_argument("--duration", metavar="S",
                        help="exit 0 by itself after S seconds")
+    group.add_argument("--record", metavar="FILE",
+                       help="also write every inbound frame, verbatim, to FILE as NDJSON "
+                       "(.gz and .zst compress); see kraken_tui/record")
     group.add_argument("--book-interval", default="0", metavar="S",
                        help="at most one book event per symbol per S seconds "
                        "(default: every frame)")
@@ -64,11 +69,28 @@ def run(args: argparse.Namespace, flags: Mapping[str, Any],
             feed = feed_config(config, private=private, book_emit_interval=book_interval,
                                dead_man_switch=config.dead_man_switch if private else None)
             try:
-                return asyncio.run(_stream(feed, duration, sys.stdout, parser))
+                recorder = _open_recording(args.record, feed)
+            except RecordingError as exc:
+                return fail(parser, str(exc))
+            try:
+                return asyncio.run(_stream(feed, duration, sys.stdout, parser, recorder))
             except KeyboardInterrupt:
                 return 0
+            finally:
+                if recorder is not None:
+                    recorder.close()
     except DemoStartError as exc:
         return fail(parser, str(exc))
+
+
+def _open_recording(path: str | None, config: FeedConfig) -> RecordingWriter | None:
+    if path is None:
+        return None
+
+    def dropped(message: str) -> None:  # any thread; stderr only, stdout is the events
+        print(f"kraken-tui events: {message}", file=sys.stderr, flush=True)
+
+    return RecordingWriter(path, config.symbols, config.depth, __version__, on_drop=dropped)
 
 
 async def _preflight(config: FeedConfig) -> str | None:
@@ -86,7 +108,8 @@ async def _preflight(config: FeedConfig) -> str | None:
 
 
 async def _stream(config: FeedConfig, duration: float | None, out: TextIO,
-                  parser: argparse.ArgumentParser) -> int:
+                  parser: argparse.ArgumentParser,
+                  recorder: RecordingWriter | None = None) -> int:
     from kraken_tui.cli import fail
 
     if config.wants_private:
@@ -102,7 +125,7 @@ async def _stream(config: FeedConfig, duration: float | None, out: TextIO,
         except BrokenPipeError:  # the reader went away (e.g. `| head`): finish quietly
             feed.stop()
 
-    feed = Feed(config, write)
+    feed = Feed(config, write, recorder=recorder)
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):

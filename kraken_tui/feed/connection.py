@@ -20,7 +20,7 @@ import logging
 import random
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, Protocol
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
@@ -78,6 +78,10 @@ AUTH_REJECTED_MIN_DELAY_S = 30.0
 Session = Callable[[ClientConnection, dict[str, bool]], Awaitable[None]]
 
 
+class FrameRecorder(Protocol):
+    def write(self, conn: Endpoint, raw: str | bytes) -> None: ...
+
+
 class Feed:
     """Owns both Kraken connections; see the module docstring."""
 
@@ -88,8 +92,11 @@ class Feed:
         *,
         rng: random.Random | None = None,
         clock: Callable[[], float] = time.monotonic,
+        recorder: FrameRecorder | None = None,
     ) -> None:
+        """``recorder``: gets every inbound frame verbatim (``kraken_tui.record``)."""
         self.config = config
+        self._recorder = recorder
         self._sink = sink
         self._rng = rng or random.Random()
         self._clock = clock
@@ -383,9 +390,12 @@ class Feed:
         stats = self.stats[endpoint]
         clock = self._clock
         handlers = self._frame_handlers(endpoint)
+        record = self._recorder.write if self._recorder is not None else None
         async for raw in ws:
             stats.frames += 1
             stats.last_rx = clock()
+            if record is not None:  # inbound frames only: a token is never among them
+                record(endpoint, raw)
             frame = decode_frame(raw)
             handler = handlers.get(type(frame))
             if handler is not None:

@@ -1,0 +1,50 @@
+"""`kraken-tui events --record FILE` records what the feed received, verbatim and secret-free."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from kraken_tui.kraken.book import OrderBook
+from kraken_tui.kraken.frames import BookFrame, ExecutionsFrame, InstrumentFrame, decode_frame
+from kraken_tui.kraken.instruments import InstrumentTable
+from kraken_tui.record import RecordingReader
+
+
+def test_events_records_both_connections_verbatim_and_every_book_verifies(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "session.ndjson.gz"
+    done = subprocess.run(
+        [sys.executable, "-m", "kraken_tui", "events", "--demo", "--private",
+         "--record", str(path), "--duration", "4"],
+        capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    reader = RecordingReader(path)
+    frames = list(reader)
+    assert reader.metadata is not None and reader.metadata["depth"] == 10
+    assert reader.metadata["symbols"] == ["BTC/USD", "ETH/USD", "DOGE/USD"]
+    assert reader.malformed == 0
+    assert {f.conn for f in frames} == {"public", "private"}
+    instruments = InstrumentTable()
+    books: dict[str, OrderBook] = {}
+    verified = executions = 0
+    for recorded in frames:
+        frame = decode_frame(recorded.frame)
+        if isinstance(frame, InstrumentFrame):
+            instruments.apply(frame)
+        elif isinstance(frame, ExecutionsFrame):
+            executions += 1
+        elif isinstance(frame, BookFrame):
+            for data in frame.books:
+                if frame.is_snapshot:
+                    info = instruments.get(data.symbol)
+                    assert info is not None
+                    books[data.symbol] = OrderBook(data.symbol, 10, info.price_precision,
+                                                   info.qty_precision)
+                assert books[data.symbol].apply(data, frame.is_snapshot)
+                verified += 1
+    assert verified > 3 and executions >= 1 and set(books) == {"BTC/USD", "ETH/USD", "DOGE/USD"}
+    text = "\n".join(f.frame for f in frames)
+    assert '"token"' not in text  # tokens only ever travel outbound, which is not recorded

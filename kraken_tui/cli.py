@@ -45,6 +45,8 @@ class Command:
 
 COMMANDS: tuple[Command, ...] = (
     Command("events", "print feed events as JSON lines (headless)", "kraken_tui.feed.cli", True),
+    Command("record", "record every inbound frame to a file (NDJSON), headless",
+            "kraken_tui.record.cli", True),
     Command("sim", "run the Kraken-compatible exchange simulator on loopback",
             "kraken_tui.sim.cli", False),
 )

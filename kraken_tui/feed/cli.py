@@ -46,7 +46,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, flags: Mapping[str, Any],
-        parser: argparse.ArgumentParser) -> int:
+        parser: argparse.ArgumentParser, *, out: TextIO | None = None) -> int:
+    """``out``: where the event lines go (default stdout); ``kraken-tui record`` discards
+    them and only records."""
     from kraken_tui.cli import DemoStartError, demo_exchange, fail, settings
 
     try:
@@ -62,18 +64,18 @@ def run(args: argparse.Namespace, flags: Mapping[str, Any],
         parser.error("--private: needs API keys; set KRAKEN_API_KEY and KRAKEN_API_SECRET "
                      f"(or api_key/api_secret in {source}), or use --demo")
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr,
-                        format="kraken-tui events: %(levelname)s %(message)s")
+                        format=f"{parser.prog}: %(levelname)s %(message)s")
     try:
         with demo_exchange(config) as config:
             private = bool(args.private)
             feed = feed_config(config, private=private, book_emit_interval=book_interval,
                                dead_man_switch=config.dead_man_switch if private else None)
             try:
-                recorder = _open_recording(args.record, feed)
+                recorder = _open_recording(args.record, feed, parser.prog)
             except RecordingError as exc:
                 return fail(parser, str(exc))
             try:
-                return asyncio.run(_stream(feed, duration, sys.stdout, parser, recorder))
+                return asyncio.run(_stream(feed, duration, out or sys.stdout, parser, recorder))
             except KeyboardInterrupt:
                 return 0
             finally:
@@ -83,12 +85,12 @@ def run(args: argparse.Namespace, flags: Mapping[str, Any],
         return fail(parser, str(exc))
 
 
-def _open_recording(path: str | None, config: FeedConfig) -> RecordingWriter | None:
+def _open_recording(path: str | None, config: FeedConfig, prog: str) -> RecordingWriter | None:
     if path is None:
         return None
 
     def dropped(message: str) -> None:  # any thread; stderr only, stdout is the events
-        print(f"kraken-tui events: {message}", file=sys.stderr, flush=True)
+        print(f"{prog}: {message}", file=sys.stderr, flush=True)
 
     return RecordingWriter(path, config.symbols, config.depth, __version__, on_drop=dropped)
 

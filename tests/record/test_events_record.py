@@ -1,4 +1,5 @@
-"""`kraken-tui events --record FILE` records what the feed received, verbatim and secret-free."""
+"""`events --record FILE` and `kraken-tui record` keep what the feed received, verbatim and
+secret-free."""
 
 from __future__ import annotations
 
@@ -48,3 +49,17 @@ def test_events_records_both_connections_verbatim_and_every_book_verifies(
     assert verified > 3 and executions >= 1 and set(books) == {"BTC/USD", "ETH/USD", "DOGE/USD"}
     text = "\n".join(f.frame for f in frames)
     assert '"token"' not in text  # tokens only ever travel outbound, which is not recorded
+
+
+def test_the_record_command_records_quietly_compressed(tmp_path: Path) -> None:
+    path = tmp_path / "session.ndjson.zst"
+    done = subprocess.run(
+        [sys.executable, "-m", "kraken_tui", "--demo", "record", "--private",
+         "--output", str(path), "--duration", "3"],
+        capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == ""  # nothing printed: the recording is the output
+    assert path.read_bytes()[:4] == b"\x28\xb5\x2f\xfd"  # zstd's magic number
+    reader = RecordingReader(path)
+    conns = {f.conn for f in reader}
+    assert reader.metadata is not None and conns == {"public", "private"}

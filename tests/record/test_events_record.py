@@ -13,15 +13,19 @@ from kraken_tui.kraken.instruments import InstrumentTable
 from kraken_tui.record import RecordingReader
 
 
+def kraken_tui(*argv: str) -> subprocess.CompletedProcess[str]:
+    """The real command against the demo exchange; it must exit 0."""
+    done = subprocess.run([sys.executable, "-m", "kraken_tui", *argv],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    return done
+
+
 def test_events_records_both_connections_verbatim_and_every_book_verifies(
     tmp_path: Path,
 ) -> None:
     path = tmp_path / "session.ndjson.gz"
-    done = subprocess.run(
-        [sys.executable, "-m", "kraken_tui", "events", "--demo", "--private",
-         "--record", str(path), "--duration", "4"],
-        capture_output=True, text=True, timeout=60)
-    assert done.returncode == 0, done.stderr
+    kraken_tui("events", "--demo", "--private", "--record", str(path), "--duration", "4")
     reader = RecordingReader(path)
     frames = list(reader)
     assert reader.metadata is not None and reader.metadata["depth"] == 10
@@ -53,11 +57,7 @@ def test_events_records_both_connections_verbatim_and_every_book_verifies(
 
 def test_the_record_command_records_quietly_compressed(tmp_path: Path) -> None:
     path = tmp_path / "session.ndjson.zst"
-    done = subprocess.run(
-        [sys.executable, "-m", "kraken_tui", "--demo", "record", "--private",
-         "--output", str(path), "--duration", "3"],
-        capture_output=True, text=True, timeout=60)
-    assert done.returncode == 0, done.stderr
+    done = kraken_tui("--demo", "record", "--private", "--output", str(path), "--duration", "3")
     assert done.stdout == ""  # nothing printed: the recording is the output
     assert path.read_bytes()[:4] == b"\x28\xb5\x2f\xfd"  # zstd's magic number
     reader = RecordingReader(path)

@@ -122,6 +122,8 @@ class PrivateAccount:
 
     def reconcile(self, what: Kind, reason: str) -> None:
         """Single-flight: one cross-check per kind at a time, rerun once if asked meanwhile."""
+        if self._rest() is None:
+            return  # no REST client (a replay): nothing to cross-check against
         task = self._reconcile_tasks.get(what)
         if task is not None and not task.done():
             self._reconcile_again[what] = reason

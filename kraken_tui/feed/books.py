@@ -118,7 +118,12 @@ class BookTracker:
         view_levels: int = 50,
         emit_interval: float = 0.0,
         on_settled: Callable[[], None] = lambda: None,
+        on_dirty: Callable[[], None] | None = None,
     ) -> None:
+        """``on_dirty``: pull mode. A valid book's update only marks it dirty and calls
+        ``on_dirty`` (once per book until the next ``flush_views``); the consumer calls
+        ``flush_views`` when it can take views, so a burst builds one view, not one per
+        frame. Validity changes and resyncs are still emitted at once, in order."""
         self.depth = depth
         self._send = send
         self._emit = emit
@@ -129,6 +134,8 @@ class BookTracker:
         self._view_levels = view_levels
         self._emit_interval = emit_interval
         self._on_settled = on_settled
+        self._on_dirty = on_dirty
+        self._dirty: list[BookState] = []
         self._ready = False  # connected, and pair precisions known: requests may go out
         self.maintenance = False
         self.resyncs = 0  # fault resyncs of every book (the health panel's count)
@@ -296,6 +303,12 @@ class BookTracker:
                 self._on_settled()
         if self.maintenance:
             return
+        if self._on_dirty is not None and st.valid:
+            if not st.dirty:
+                st.dirty = True
+                self._dirty.append(st)
+                self._on_dirty()
+            return
         interval = self._emit_interval
         if interval <= 0 or not st.valid:
             self._mark_valid(st)
@@ -411,6 +424,13 @@ class BookTracker:
         st.dirty = False
         view = st.book.view(self._view_levels) if st.book is not None else None
         self._emit(BookUpdated(st.symbol, False, view, None, reason))
+
+    def flush_views(self) -> None:
+        """Pull mode: emit the latest view of every book changed since the last call."""
+        dirty, self._dirty = self._dirty, []
+        for st in dirty:
+            if st.dirty and st.valid and st.book is not None:
+                self._mark_valid(st)
 
     def _flush_book(self, st: BookState) -> None:
         """The trailing view of a coalescing interval (nothing if the book went stale)."""

@@ -11,11 +11,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import json
 import logging
 import signal
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, TextIO
 
 from kraken_tui import __version__
@@ -23,10 +22,15 @@ from kraken_tui.config import ConfigError, check_seconds, default_config_path
 from kraken_tui.feed.connection import Feed, FeedConfig
 from kraken_tui.feed.events import FeedEvent
 from kraken_tui.feed.feed_config import feed_config
+from kraken_tui.feed.output import EventOutput, write_now
 from kraken_tui.feed.rest import KrakenRest, KrakenRestError
 from kraken_tui.record import RecordingError, RecordingWriter
+from kraken_tui.record.replay import ReplayFeed, parse_speed, plan_replay
 
 log = logging.getLogger(__name__)
+
+#: Levels per side in a book event (``BookUpdated.to_json``): views are built for no more.
+EVENT_LEVELS = 10
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -41,8 +45,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                        help="also write every inbound frame, verbatim, to FILE as NDJSON "
                        "(.gz and .zst compress); see kraken_tui/record")
     group.add_argument("--book-interval", default="0", metavar="S",
-                       help="at most one book event per symbol per S seconds "
-                       "(default: every frame)")
+                       help="at most one book event per symbol per S seconds")
+    group.add_argument("--replay", metavar="FILE",
+                       help="print the events of a recording (from `kraken-tui record` or "
+                       "--record) instead of connecting; exits 0 at its end")
+    group.add_argument("--speed", default="max", metavar="X",
+                       help="with --replay: 1 = real time, 10 = ten times faster, "
+                       "max = as fast as possible (default)")
+    group.add_argument("--every-frame", action="store_true",
+                       help="one book event per book frame, however slow the reader "
+                       "(default: the latest book as soon as the output can take it)")
 
 
 def run(args: argparse.Namespace, flags: Mapping[str, Any],
@@ -56,6 +68,13 @@ def run(args: argparse.Namespace, flags: Mapping[str, Any],
         book_interval = check_seconds("--book-interval", args.book_interval, zero_ok=True)
     except ConfigError as exc:
         parser.error(str(exc))
+    if args.every_frame and book_interval:
+        parser.error("--every-frame and --book-interval: choose one")
+    pull = not (args.every_frame or book_interval)
+    if args.replay is not None:
+        return _replay(args, flags, parser, out or sys.stdout, duration, book_interval, pull)
+    if args.speed != "max":
+        parser.error("--speed: only with --replay FILE")
     config = settings(flags, parser)
     if flags.get("--dead-man-switch") and config.dead_man_switch and not args.private:
         parser.error("--dead-man-switch: needs --private (the switch guards your orders)")
@@ -69,13 +88,15 @@ def run(args: argparse.Namespace, flags: Mapping[str, Any],
         with demo_exchange(config) as config:
             private = bool(args.private)
             feed = feed_config(config, private=private, book_emit_interval=book_interval,
-                               dead_man_switch=config.dead_man_switch if private else None)
+                               dead_man_switch=config.dead_man_switch if private else None,
+                               view_levels=EVENT_LEVELS)
             try:
                 recorder = _open_recording(args.record, feed, parser.prog)
             except RecordingError as exc:
                 return fail(parser, str(exc))
             try:
-                return asyncio.run(_stream(feed, duration, out or sys.stdout, parser, recorder))
+                return asyncio.run(_live(feed, duration, out or sys.stdout, parser, recorder,
+                                         pull=pull))
             except KeyboardInterrupt:
                 return 0
             finally:
@@ -109,34 +130,86 @@ async def _preflight(config: FeedConfig) -> str | None:
     return None
 
 
-async def _stream(config: FeedConfig, duration: float | None, out: TextIO,
-                  parser: argparse.ArgumentParser,
-                  recorder: RecordingWriter | None = None) -> int:
+async def _live(config: FeedConfig, duration: float | None, out: TextIO,
+                parser: argparse.ArgumentParser, recorder: RecordingWriter | None = None, *,
+                pull: bool = True) -> int:
     from kraken_tui.cli import fail
 
     if config.wants_private:
         problem = await _preflight(config)
         if problem:
             return fail(parser, problem)
-    feed: Feed
 
-    def write(event: FeedEvent) -> None:
-        try:
-            out.write(json.dumps(event.to_json(), default=_json_default) + "\n")
-            out.flush()
-        except BrokenPipeError:  # the reader went away (e.g. `| head`): finish quietly
+    def make_feed(sink: Callable[[FeedEvent], None],
+                  on_books_dirty: Callable[[], None] | None) -> Feed:
+        return Feed(config, sink, recorder=recorder, on_books_dirty=on_books_dirty)
+
+    return await _stream(make_feed, duration, out, pull=pull)
+
+
+#: Flags a replay cannot honour: the recording decides what is in it.
+_NOT_WITH_REPLAY = ("--symbol", "--depth", "--dead-man-switch")
+
+
+def _replay(args: argparse.Namespace, flags: Mapping[str, Any],
+            parser: argparse.ArgumentParser, out: TextIO, duration: float | None,
+            book_interval: float, pull: bool) -> int:
+    from kraken_tui.cli import fail
+
+    for flag, given in (("--record", args.record), ("--private", args.private)):
+        if given:
+            parser.error(f"{flag}: not with --replay (a replay connects to nothing)")
+    for flag in _NOT_WITH_REPLAY:
+        if flag in flags:
+            parser.error(f"{flag}: not with --replay (the recording decides it); drop it")
+    try:
+        speed = parse_speed(args.speed)
+    except ValueError as exc:
+        parser.error(str(exc))
+    try:
+        plan = plan_replay(args.replay)
+    except RecordingError as exc:
+        return fail(parser, str(exc))
+
+    def make_feed(sink: Callable[[FeedEvent], None],
+                  on_books_dirty: Callable[[], None] | None) -> Feed:
+        return ReplayFeed(plan, sink, speed=speed, view_levels=EVENT_LEVELS,
+                          book_emit_interval=book_interval, on_books_dirty=on_books_dirty)
+
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr,
+                        format=f"{parser.prog}: %(levelname)s %(message)s")
+    try:
+        return asyncio.run(_stream(make_feed, duration, out, pull=pull))
+    except KeyboardInterrupt:
+        return 0
+
+
+async def _stream(make_feed: Callable[[Callable[[FeedEvent], None],
+                                       Callable[[], None] | None], Feed],
+                  duration: float | None, out: TextIO, *, pull: bool = True) -> int:
+    """``pull``: book events coalesce by backpressure (``output.py``); else one per frame
+    (or per ``--book-interval``), written as they come."""
+    loop = asyncio.get_running_loop()
+    feed: Feed | None = None
+
+    def broken() -> None:  # the reader went away (e.g. `| head`): finish quietly
+        if feed is not None:
             feed.stop()
 
-    feed = Feed(config, write, recorder=recorder)
-    loop = asyncio.get_running_loop()
+    if pull:
+        output = EventOutput(out, on_broken=broken)
+        feed = make_feed(output.emit, output.kick)
+        output.start(loop, feed.books.flush_views)
+    else:
+        feed = make_feed(write_now(out, broken), None)
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, feed.stop)
     if duration is not None:
         loop.call_later(duration, feed.stop)
-    await feed.run()
+    try:
+        await feed.run()
+    finally:
+        if pull:
+            await output.aclose()
     return 0
-
-
-def _json_default(value: Any) -> Any:
-    return str(value)

@@ -93,8 +93,10 @@ class Feed:
         rng: random.Random | None = None,
         clock: Callable[[], float] = time.monotonic,
         recorder: FrameRecorder | None = None,
+        on_books_dirty: Callable[[], None] | None = None,
     ) -> None:
-        """``recorder``: gets every inbound frame verbatim (``kraken_tui.record``)."""
+        """``recorder``: gets every inbound frame verbatim (``kraken_tui.record``).
+        ``on_books_dirty``: book views are pulled, not pushed (``BookTracker``'s pull mode)."""
         self.config = config
         self._recorder = recorder
         self._sink = sink
@@ -122,6 +124,7 @@ class Feed:
             view_levels=config.view_levels,
             emit_interval=config.book_emit_interval,
             on_settled=lambda: self._public_result.__setitem__("delivered", True),
+            on_dirty=on_books_dirty,
         )
         self.account = PrivateAccount(lambda: self.rest, self.emit, self.instruments,
                                       self._new_backoff)

@@ -38,13 +38,14 @@ def open_for_writing(path: Path) -> IO[bytes]:
     return path.open("wb")
 
 
-def open_for_reading(path: Path) -> IO[bytes]:
-    """A binary source for ``path``; compression is detected by magic bytes, not the name."""
+def open_for_reading(path: Path) -> tuple[IO[bytes], IO[bytes]]:
+    """A binary source for ``path`` and the file under it (whose position is the progress);
+    compression is detected by magic bytes, not the name."""
     raw = path.open("rb")
     head = raw.read(4)
     raw.seek(0)
     if head.startswith(GZIP_MAGIC):
-        return gzip.GzipFile(fileobj=raw, mode="rb")
+        return gzip.GzipFile(fileobj=raw, mode="rb"), raw
     if head.startswith(ZSTD_MAGIC):
         try:
             zstandard = _zstandard()
@@ -52,5 +53,6 @@ def open_for_reading(path: Path) -> IO[bytes]:
             raw.close()
             raise
         # The zstd reader has no readline: a BufferedReader gives it one (and line speed).
-        return io.BufferedReader(zstandard.ZstdDecompressor().stream_reader(raw, closefd=True))
-    return raw
+        stream = zstandard.ZstdDecompressor().stream_reader(raw, closefd=True)
+        return io.BufferedReader(stream), raw
+    return raw, raw

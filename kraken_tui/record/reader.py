@@ -84,10 +84,11 @@ class RecordingReader:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         try:
+            stream, self._raw = open_for_reading(self.path)
+            self._size = max(1, self.path.stat().st_size)
             # Decoding in TextIOWrapper (C) rather than per line: the replay's hot loop.
-            self._file = io.TextIOWrapper(
-                open_for_reading(self.path), encoding="utf-8", errors="replace", newline="\n"
-            )
+            self._file = io.TextIOWrapper(stream, encoding="utf-8", errors="replace",
+                                          newline="\n")
         except FileNotFoundError as exc:
             raise RecordingError(
                 f"recording {self.path} not found; pass the file `kraken-tui record` wrote"
@@ -104,6 +105,17 @@ class RecordingReader:
             except ValueError:
                 self._problem(1, "metadata line is not valid JSON")
             self._first = None
+
+    def close(self) -> None:
+        self._file.close()
+
+    @property
+    def progress(self) -> float:
+        """How far through the file reading has got, 0..1 (by bytes of the file on disk)."""
+        try:
+            return min(1.0, self._raw.tell() / self._size)
+        except (OSError, ValueError):  # closed: read to the end
+            return 1.0
 
     def _readline(self) -> str | None:
         try:
@@ -163,6 +175,8 @@ class RecordingReader:
             return None
         try:
             t = float(members["t"]) if "t" in members else None
+            if t is None and "rx_ns" in members:  # other tools' monotonic receive clock
+                t = int(members["rx_ns"]) / 1e9
             conn = json.loads(members["conn"]) if "conn" in members else "public"
             frame = members["frame"] if "frame" in members else members["text"]
             if frame.startswith('"'):  # a frame stored as a JSON string: its text is the frame

@@ -70,6 +70,8 @@ class World:
     timers: list[Timer] = field(default_factory=list)
     server: dict[str, int] = field(default_factory=dict)  # Kraken's subscriptions
     settled: int = 0
+    pull: bool = False  # the tracker's pull mode; ``dirty_calls`` counts its signals
+    dirty_calls: int = 0
 
     def __post_init__(self) -> None:
         ids = itertools.count(1)
@@ -84,11 +86,15 @@ class World:
             next_req_id=lambda: next(ids),
             emit_interval=self.emit_interval,
             on_settled=self._count_settled,
+            on_dirty=self._count_dirty if self.pull else None,
         )
         self.cursor = 0  # requests the model has answered
 
     def _count_settled(self) -> None:
         self.settled += 1
+
+    def _count_dirty(self) -> None:
+        self.dirty_calls += 1
 
     def call_later(self, delay: float, fn: Callable[[], None]) -> Timer:
         timer = Timer(self.now + delay, fn)

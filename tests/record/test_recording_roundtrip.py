@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -94,7 +95,9 @@ def test_foreign_capture_replays_its_rx_frames(tmp_path: Path) -> None:
     back = list(reader)
     assert reader.metadata is None
     assert [f.frame for f in back] == mina_rx_frames()
-    assert all(f.t is None and f.conn == "public" for f in back)
+    assert all(f.conn == "public" for f in back)
+    rx_ns = [int(n) for n in re.findall(r'"rx_ns": ([0-9]+)', capture_path(MINA).read_text())]
+    assert [f.t for f in back] == [n / 1e9 for n in rx_ns[1:]]  # its receive clock is the t
     assert reader.malformed == 0
 
 

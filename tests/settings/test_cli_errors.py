@@ -85,6 +85,8 @@ CASES = [
      "--duration: 0 is out of range; use a positive number of seconds, e.g. 5"),
     (["events", "--book-interval", "-1", *CLOSED], {}, None, "kraken-tui events",
      "--book-interval: -1 is out of range; use 0 or more seconds"),
+    (["events", "--every-frame", "--book-interval", "1", *CLOSED], {}, None,
+     "kraken-tui events", "--every-frame and --book-interval: choose one"),
     (["events", "--depth", "7", *CLOSED], {}, None, "kraken-tui events",
      "--depth: 7 is not a Kraken book depth; use 10, 25, 100, 500 or 1000"),
     (["events", "--dead-man-switch", "60", *CLOSED], {}, None, "kraken-tui events",

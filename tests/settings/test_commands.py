@@ -62,11 +62,11 @@ def test_monitor_demo_switch_defaults_to_60_and_0_turns_it_off(
 def events_feed_config(monkeypatch: pytest.MonkeyPatch, *argv: str) -> FeedConfig:
     seen: list[FeedConfig] = []
 
-    async def fake_stream(config: FeedConfig, *_: Any) -> int:
+    async def fake_stream(config: FeedConfig, *_: Any, **__: Any) -> int:
         seen.append(config)
         return 0
 
-    monkeypatch.setattr("kraken_tui.feed.cli._stream", fake_stream)
+    monkeypatch.setattr("kraken_tui.feed.cli._live", fake_stream)
     assert cli.main(list(argv)) == 0
     (config,) = seen
     return config

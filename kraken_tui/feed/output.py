@@ -1,0 +1,136 @@
+"""``kraken-tui events`` output: JSON lines written as fast as the reader takes them.
+
+Why a writer thread: a ``print`` per event blocks the feed whenever the reader (a
+pipe into ``jq``, a script) is slower than the wire, so the output lags ever further
+behind. Here the feed never waits on the output. Lines queue on the event loop; a
+single thread writes each batch; while it writes, the feed keeps applying frames, and
+books only get *dirty*. When the thread is free again, the latest view of each dirty
+book is built and written (``BookTracker.flush_views``): a burst costs one view per
+book per write, never a queue of stale views. Every other event (validity changes,
+resyncs, connection changes, ...) is queued as it comes, so all of them are written,
+in order.
+
+A flush is scheduled with ``call_soon``: it runs once the feed's reader has drained
+the frames already received, which is what lets a burst collapse even when the
+output is fast.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import TextIO
+
+from kraken_tui.feed.events import FeedEvent
+
+log = logging.getLogger(__name__)
+
+
+def event_line(event: FeedEvent) -> str:
+    return json.dumps(event.to_json(), default=str) + "\n"
+
+
+class EventOutput:
+    """Queues event lines on the loop; one thread writes them; see the module docstring."""
+
+    def __init__(self, out: TextIO, *, on_broken: Callable[[], None]) -> None:
+        """``on_broken``: the reader went away (``| head``): the caller stops the feed."""
+        self._out = out
+        self._on_broken = on_broken
+        self._pending: list[str] = []
+        self._pull: Callable[[], None] = lambda: None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._writer = ThreadPoolExecutor(1, thread_name_prefix="events-out")
+        self._busy = False  # a batch is being written by the thread
+        self._scheduled = False  # a flush is queued on the loop
+        self._broken = False
+        self._idle = threading.Event()
+        self._idle.set()
+
+    def start(self, loop: asyncio.AbstractEventLoop, pull: Callable[[], None]) -> None:
+        """``pull``: emits the latest view of every dirty book (through ``emit``)."""
+        self._loop = loop
+        self._pull = pull
+
+    def emit(self, event: FeedEvent) -> None:
+        """The feed's sink (loop thread)."""
+        if self._broken:
+            return
+        self._pending.append(event_line(event))
+        self.kick()
+
+    def kick(self) -> None:
+        """Something is waiting to be written: flush once the loop is free."""
+        if self._busy or self._scheduled or self._loop is None:
+            return
+        self._scheduled = True
+        self._loop.call_soon(self._flush)
+
+    def _flush(self) -> None:
+        self._scheduled = False
+        if self._busy or self._broken:
+            return
+        self._pull()  # appends the dirty books' latest views to _pending
+        if not self._pending:
+            return
+        data = "".join(self._pending)
+        self._pending.clear()
+        self._busy = True
+        self._idle.clear()
+        future = self._writer.submit(self._write, data)
+        future.add_done_callback(self._written_threadsafe)
+
+    def _write(self, data: str) -> None:
+        self._out.write(data)
+        self._out.flush()
+
+    def _written_threadsafe(self, future: Future[None]) -> None:
+        loop = self._loop
+        try:
+            assert loop is not None
+            loop.call_soon_threadsafe(self._written, future)
+        except RuntimeError:  # the loop is closed: nothing more will be written
+            self._idle.set()
+
+    def _written(self, future: Future[None]) -> None:
+        self._busy = False
+        self._idle.set()
+        exc = future.exception()
+        if isinstance(exc, BrokenPipeError | ConnectionResetError):
+            self._broken = True
+            self._pending.clear()
+            self._on_broken()
+            return
+        if exc is not None:
+            log.error("could not write events: %s", exc)
+        self.kick()
+
+    async def aclose(self) -> None:
+        """Write everything still queued (the final views too), then stop the thread."""
+        while not self._broken:
+            if self._busy:
+                await asyncio.get_running_loop().run_in_executor(None, self._idle.wait)
+                await asyncio.sleep(0)  # let _written run
+                continue
+            self._pull()
+            if not self._pending:
+                break
+            self._flush()
+        self._writer.shutdown(wait=True)
+
+
+def write_now(out: TextIO, on_broken: Callable[[], None]) -> Callable[[FeedEvent], None]:
+    """A sink writing each event as it comes (``--every-frame``: one event per frame)."""
+
+    def write(event: FeedEvent) -> None:
+        try:
+            out.write(event_line(event))
+            out.flush()
+        except BrokenPipeError:
+            on_broken()
+
+    return write

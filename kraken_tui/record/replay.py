@@ -1,0 +1,311 @@
+"""Replay: a recording drives the real feed's frame handlers, with no socket at all.
+
+``ReplayFeed`` *is* a ``Feed`` (same book state machine, checksums, account, status
+and banners), whose frames come from a file instead of two websockets. The book
+tracker's requests are answered at once by the replay itself (there is no Kraken to
+ask): a subscribe is acked, and a resync (say, after a checksum mismatch) waits for
+the next snapshot in the file, as the live session waited for Kraken's. Acks that
+were recorded carry the live session's request ids and are ignored as stale.
+
+What a recording does not say is worked out first (``plan_replay``): the symbols and
+depth (our metadata line; else the subscribe acks and snapshots), and each pair's
+precision from its first snapshot's number tokens, which Kraken pads to the pair's
+precision. An ``instrument`` frame in the recording replaces those guesses.
+
+Time is the recording's: ``speed`` 1 replays in real time, 10 ten times faster,
+``None`` (``max``) as fast as the machine goes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import math
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar
+
+from kraken_tui.config import DEPTHS
+from kraken_tui.feed.connection import Feed
+from kraken_tui.feed.events import ConnectionChanged, FeedEvent, ModeChanged
+from kraken_tui.feed.feed_config import FeedConfig
+from kraken_tui.kraken.frames import MethodResponse, decode_frame
+from kraken_tui.kraken.models import PairInfo
+from kraken_tui.record.compression import RecordingError
+from kraken_tui.record.reader import RecordingReader, precision_from_snapshot
+
+log = logging.getLogger(__name__)
+
+#: At speed max, yield to the loop this often (output flushes, the UI's calls).
+YIELD_EVERY_FRAMES = 256
+SPEED_STEPS = (0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 50.0, 100.0, math.inf)
+
+
+def parse_speed(text: str) -> float | None:
+    """``"max"`` -> None (as fast as possible); else a positive number (1 = real time)."""
+    if text.strip().lower() == "max":
+        return None
+    try:
+        speed = float(text)
+    except ValueError:
+        speed = math.nan
+    if not (0 < speed < math.inf):
+        raise ValueError(f"--speed: {text} is not a speed; use a positive number "
+                         "(1 = real time, 10 = ten times faster) or max")
+    return speed
+
+
+@dataclass(frozen=True, slots=True)
+class ReplayPlan:
+    """What the replay needs before the first frame; see the module docstring."""
+
+    path: Path
+    symbols: tuple[str, ...]
+    depth: int
+    precisions: dict[str, tuple[int, int]]
+
+
+def plan_replay(path: str | Path) -> ReplayPlan:
+    """Read as far as needed to know the symbols, depth and precisions (all of a file
+    without our metadata line; a few lines of one with it)."""
+    reader = RecordingReader(path)
+    meta = reader.metadata or {}
+    symbols: list[str] = [s for s in meta.get("symbols", []) if isinstance(s, str)]
+    depth = meta.get("depth") if isinstance(meta.get("depth"), int) else None
+    known_symbols = bool(symbols)
+    precisions: dict[str, tuple[int, int]] = {}
+    widest = 0
+    for recorded in reader:
+        text = recorded.frame
+        if '"book"' not in text:
+            continue
+        if '"snapshot"' in text and '"data"' in text:
+            for symbol, precision in precision_from_snapshot(text).items():
+                precisions.setdefault(symbol, precision)
+                if symbol not in symbols:
+                    symbols.append(symbol)
+            widest = max(widest, _snapshot_levels(text))
+        elif depth is None and '"method"' in text:
+            depth = _acked_depth(text)
+        if known_symbols and depth is not None and all(s in precisions for s in symbols):
+            break
+    reader.close()  # perhaps stopped early: the replay reads the file again from the top
+    if not symbols:
+        raise RecordingError(f"{path}: holds no book frames to replay")
+    if depth not in DEPTHS:
+        depth = next((d for d in DEPTHS if d >= widest), DEPTHS[-1])
+    return ReplayPlan(Path(path), tuple(symbols), depth, precisions)
+
+
+def _snapshot_levels(text: str) -> int:
+    frame = decode_frame(text)
+    books = getattr(frame, "books", ())
+    return max((max(len(b.bids), len(b.asks)) for b in books), default=0)
+
+
+def _acked_depth(text: str) -> int | None:
+    try:
+        result = json.loads(text).get("result")
+    except ValueError:
+        return None
+    depth = result.get("depth") if isinstance(result, dict) else None
+    return depth if isinstance(depth, int) else None
+
+
+@dataclass(frozen=True, slots=True)
+class ReplayProgress(FeedEvent):
+    """Where a replay is (the monitor's status bar); never printed by ``events``."""
+
+    kind: ClassVar[str] = "replay"
+    position: float  # seconds into the recording
+    fraction: float  # of the file read, 0..1
+    speed: float | None  # None: max
+    paused: bool
+    finished: bool = False
+
+
+class ReplayFeed(Feed):
+    """A ``Feed`` whose frames come from a recording; see the module docstring."""
+
+    def __init__(
+        self,
+        plan: ReplayPlan,
+        sink: Callable[[FeedEvent], None],
+        *,
+        speed: float | None = None,
+        view_levels: int = 50,
+        book_emit_interval: float = 0.0,
+        on_books_dirty: Callable[[], None] | None = None,
+        progress: bool = False,
+    ) -> None:
+        """``progress``: emit ``ReplayProgress`` (the monitor); ``events`` does not."""
+        config = FeedConfig(symbols=plan.symbols, depth=plan.depth, private=False,
+                            view_levels=view_levels, book_emit_interval=book_emit_interval,
+                            backoff_initial=0.0, backoff_cap=0.0)  # a resync waits for no one
+        self._now = 0.0
+        super().__init__(config, sink, clock=lambda: self._now, on_books_dirty=on_books_dirty)
+        self.plan = plan
+        self.speed = speed
+        self.paused = False
+        self._progress = progress
+        self._reader: RecordingReader | None = None
+        self._acks: deque[str] = deque()
+        self._acking = False
+        self._wake: asyncio.Event | None = None
+        self._anchor: tuple[float, float] = (0.0, 0.0)  # (loop time, recording time)
+        self._private_seen = False
+        for symbol, (price, qty) in plan.precisions.items():
+            base, _, quote = symbol.partition("/")
+            self.instruments.add(PairInfo(symbol, base, quote, "online", price, qty))
+
+    # ------------------------------------------------------------------ control (any thread)
+
+    def set_speed(self, speed: float | None) -> None:
+        self._call_threadsafe(self._set_speed, speed)
+
+    def toggle_pause(self) -> None:
+        self._call_threadsafe(self._set_paused, not self.paused)
+
+    def request_resync(self, symbol: str | None = None) -> None:
+        log.info("replay: a resync cannot be asked of a recording")
+
+    def set_depth(self, depth: int) -> None:
+        log.info("replay: the depth is the recording's (%d)", self.plan.depth)
+
+    def _set_speed(self, speed: float | None) -> None:
+        self.speed = speed
+        self._reanchor()
+        self._report()
+
+    def _set_paused(self, paused: bool) -> None:
+        self.paused = paused
+        self._reanchor()
+        self._report()
+
+    def _reanchor(self) -> None:
+        if self._loop is not None:
+            self._anchor = (self._loop.time(), self._now)
+        if self._wake is not None:
+            self._wake.set()
+
+    # ------------------------------------------------------------------ the run
+
+    async def run(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._stop_event = asyncio.Event()
+        self._wake = asyncio.Event()
+        if self._stop_requested:
+            return
+        try:
+            self._reader = RecordingReader(self.plan.path)
+            self.emit(ModeChanged(private=False, note=f"replay of {self.plan.path.name}"))
+            self.emit(ConnectionChanged("public", "connecting", 1))
+            self.emit(ConnectionChanged("public", "connected", 1))
+            self._request_books()  # answered by _send_public: no Kraken to wait for
+            await self._play(self._reader)
+            if not self.stopping:
+                self.emit(ConnectionChanged("public", "disconnected", 0, None, "end of replay"))
+        finally:
+            await self._shutdown(disarm=False)
+
+    async def _play(self, reader: RecordingReader) -> None:
+        assert self._loop is not None and self._wake is not None
+        handlers = {"public": self._frame_handlers("public"),
+                    "private": self._frame_handlers("private")}
+        handlers["private"].pop(MethodResponse)  # the private handshake is not replayed
+        first: float | None = None
+        next_stats = 0.0
+        self._anchor = (self._loop.time(), 0.0)
+        for count, recorded in enumerate(reader, 1):
+            if self.stopping:
+                return
+            if recorded.t is not None:
+                first = recorded.t if first is None else first
+                self._now = max(self._now, recorded.t - first)
+            await self._pace()
+            if self.speed is None and count % YIELD_EVERY_FRAMES == 0:
+                await asyncio.sleep(0)
+            conn = "private" if recorded.conn == "private" else "public"
+            if conn == "private" and not self._private_seen:
+                self._private_seen = True
+                self.emit(ModeChanged(private=True))
+                self.emit(ConnectionChanged("private", "connected", 1))
+            stats = self.stats[conn]
+            stats.frames += 1
+            stats.last_rx = self._now
+            frame = decode_frame(recorded.frame)
+            handler = handlers[conn].get(type(frame))
+            if handler is not None:
+                handler(frame)
+            if self._now >= next_stats:
+                next_stats = self._now + self.config.stats_interval
+                self._periodic()
+        self._report(finished=True)
+        if reader.malformed:
+            log.warning("replay: %d unreadable lines, e.g. %s", reader.malformed,
+                        "; ".join(reader.problems[:3]))
+
+    async def _pace(self) -> None:
+        """Wait until the recording's clock is due (never at max), or while paused."""
+        assert self._loop is not None and self._wake is not None
+        while not self.stopping:
+            if self.paused:
+                wait: float | None = None
+            elif self.speed is None or math.isinf(self.speed):
+                return
+            else:
+                wall, position = self._anchor
+                wait = wall + (self._now - position) / self.speed - self._loop.time()
+                if wait <= 0:
+                    return
+            self._wake.clear()
+            waiters = [asyncio.ensure_future(self._wake.wait())]
+            assert self._stop_event is not None
+            waiters.append(asyncio.ensure_future(self._stop_event.wait()))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait(waiters, timeout=wait, return_when=asyncio.FIRST_COMPLETED)
+            for waiter in waiters:
+                waiter.cancel()
+
+    def _periodic(self) -> None:
+        endpoints = ["public", "private"] if self._private_seen else ["public"]
+        for endpoint in endpoints:
+            resyncs = self.books.resyncs if endpoint == "public" else 0
+            self.emit(self._stats_event(endpoint, self._now, resyncs))  # type: ignore[arg-type]
+        self._report()
+
+    def _report(self, *, finished: bool = False) -> None:
+        if self._progress:
+            fraction = self._reader.progress if self._reader is not None else 0.0
+            self.emit(ReplayProgress(self._now, 1.0 if finished else fraction, self.speed,
+                                     self.paused, finished))
+
+    # ------------------------------------------------------------------ no Kraken to ask
+
+    def _send_public(self, text: str) -> None:
+        """Answer the tracker's (un)subscribe at once; queued, so a reply's follow-up
+        request is answered after the reply, not inside it."""
+        self._acks.append(text)
+        if self._acking:
+            return
+        self._acking = True
+        try:
+            while self._acks:
+                self._ack(json.loads(self._acks.popleft()))
+        finally:
+            self._acking = False
+
+    def _ack(self, request: dict[str, Any]) -> None:
+        params = request.get("params") or {}
+        for symbol in params.get("symbol") or []:
+            result = {"channel": params.get("channel"), "symbol": symbol,
+                      "depth": params.get("depth")}
+            self.books.on_response(MethodResponse(request["method"], True, request.get("req_id"),
+                                                  result, None, symbol, params.get("channel")))
+
+    async def _precision_from_rest(self) -> None:
+        self._request_books()  # no REST in a replay: the plan's precisions stand

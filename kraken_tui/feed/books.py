@@ -59,7 +59,7 @@ class _Request:
     req_id: int
 
 
-@dataclass
+@dataclass(slots=True)  # read on every book frame: slots make that cheaper
 class BookState:
     """One symbol: what Kraken has confirmed, what is in flight, and what we show."""
 

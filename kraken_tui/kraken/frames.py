@@ -186,7 +186,9 @@ class _WireBook(msgspec.Struct, gc=False):
     timestamp: str | None = None
 
 
-class _WireBookMessage(msgspec.Struct, gc=False):
+class WireBookMessage(msgspec.Struct, gc=False):
+    """A book frame's schema, for msgspec (also embedded in recording lines)."""
+
     channel: str
     type: str
     data: list[_WireBook]
@@ -197,7 +199,7 @@ class _WireBookMessage(msgspec.Struct, gc=False):
 # falls back to the generic path, which gives the same result or a precise error.
 _BOOK_PREFIX = '{"channel":"book",'
 _BOOK_PREFIX_BYTES = _BOOK_PREFIX.encode()
-_BOOK_DECODER = msgspec.json.Decoder(_WireBookMessage, float_hook=str)
+_BOOK_DECODER = msgspec.json.Decoder(WireBookMessage, float_hook=str)
 
 
 def _wire_levels(levels: list[_WireLevel]) -> list[tuple[str, str]] | None:
@@ -217,6 +219,11 @@ def _fast_book_frame(text: str | bytes) -> BookFrame | None:
         message = _BOOK_DECODER.decode(text)
     except (msgspec.DecodeError, ValueError, TypeError, RecursionError):
         return None
+    return book_frame_from_wire(message)
+
+
+def book_frame_from_wire(message: WireBookMessage) -> BookFrame | None:
+    """A schema-decoded book message as a BookFrame; None where the generic path must judge."""
     kind = message.type
     if message.channel != "book" or kind not in ("update", "snapshot") or not message.data:
         return None

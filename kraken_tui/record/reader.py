@@ -26,6 +26,7 @@ _OWN_LINE = re.compile(r'\{"t":(-?[0-9][0-9.eE+-]*),"conn":"(public|private)","f
 # JSON structure outside strings: a whole string (escapes included) or one structural char.
 _TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\]:,]')
 _MAX_PROBLEMS = 100
+_BATCH_BYTES = 1 << 20  # per readlines: far cheaper per line than readline
 
 
 class RecordedFrame(NamedTuple):
@@ -132,33 +133,58 @@ class RecordingReader:
 
     def __iter__(self) -> Iterator[RecordedFrame]:
         """The frames, once (the file is read as it goes and closed at its end)."""
-        line_no = 1
-        first = self._first
-        if first is None:
-            line_no = 2
-            first = self._readline()
-        own = _OWN_LINE.match
-        lines = self._file
-        line = first
+        parse = self.parse
+        for line_no, batch in self.batches():
+            for line_no, line in enumerate(batch, line_no):  # noqa: B020
+                frame = parse(line, line_no)
+                if frame is not None:
+                    yield frame
+
+    def batches(self) -> Iterator[tuple[int, list[str]]]:
+        """The file's remaining lines, a megabyte at a time, each batch with the line
+        number of its first line; the file is closed at the end. A truncated .gz/.zst
+        ends the lines cleanly, after the last whole line, and is counted as malformed."""
+        line_no = 1 if self._first is not None else 2
         try:
-            while line is not None:
-                match = own(line)
-                if match is not None and line.endswith("}\n"):
-                    yield RecordedFrame(float(match[1]), match[2], line[match.end():-2])
-                elif match is not None and line.rstrip().endswith("}"):
-                    yield RecordedFrame(
-                        float(match[1]), match[2], line[match.end():].rstrip()[:-1]
-                    )
-                elif line.strip():
-                    frame = self._foreign(line, line_no)
-                    if frame is not None:
-                        yield frame
+            if self._first is not None:
+                yield line_no, [self._first]
                 line_no += 1
-                line = next(lines, None)
-        except (OSError, EOFError) as exc:  # a truncated .gz/.zst ends the replay cleanly
-            self._problem(line_no, f"file ends early: {exc}")
+            while True:
+                try:
+                    batch = self._file.readlines(_BATCH_BYTES)
+                except (OSError, EOFError):
+                    # readlines loses the lines it had: read them again one by one.
+                    yield from self._salvage(line_no)
+                    return
+                if not batch:
+                    return
+                yield line_no, batch
+                line_no += len(batch)
         finally:
             self._file.close()
+
+    def _salvage(self, line_no: int) -> Iterator[tuple[int, list[str]]]:
+        self._file.close()
+        stream, self._raw = open_for_reading(self.path)
+        self._file = io.TextIOWrapper(stream, encoding="utf-8", errors="replace",
+                                      newline="\n")
+        try:
+            for _ in range(line_no - 1):  # the lines already given
+                self._file.readline()
+            while line := self._file.readline():
+                yield line_no, [line]
+                line_no += 1
+        except (OSError, EOFError) as exc:
+            self._problem(line_no, f"file ends early: {exc}")
+
+    def parse(self, line: str, line_no: int) -> RecordedFrame | None:
+        """One line as a frame; None (counted if malformed) for a line that holds none."""
+        match = _OWN_LINE.match(line)
+        if match is not None and line.rstrip().endswith("}"):
+            return RecordedFrame(float(match[1]), match[2], line[match.end():].rstrip()[:-1])
+        if line.strip():
+            return self._foreign(line, line_no)
+        return None
 
     def _foreign(self, line: str, line_no: int) -> RecordedFrame | None:
         members = top_level_members(line)

@@ -36,12 +36,14 @@ from kraken_tui.feed.feed_config import FeedConfig
 from kraken_tui.kraken.frames import MethodResponse, decode_frame
 from kraken_tui.kraken.models import PairInfo
 from kraken_tui.record.compression import RecordingError
+from kraken_tui.record.fast_line import decode_book_line
 from kraken_tui.record.reader import RecordingReader, precision_from_snapshot
 
 log = logging.getLogger(__name__)
 
 #: At speed max, yield to the loop this often (output flushes, the UI's calls).
-YIELD_EVERY_FRAMES = 256
+YIELD_EVERY_FRAMES = 1024
+_YIELD_MASK = YIELD_EVERY_FRAMES - 1
 SPEED_STEPS = (0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 50.0, 100.0, math.inf)
 
 
@@ -158,6 +160,9 @@ class ReplayFeed(Feed):
         self._wake: asyncio.Event | None = None
         self._anchor: tuple[float, float] = (0.0, 0.0)  # (loop time, recording time)
         self._private_seen = False
+        self._first_t: float | None = None
+        self._next_stats = 0.0
+        self._first_line = 1
         for symbol, (price, qty) in plan.precisions.items():
             base, _, quote = symbol.partition("/")
             self.instruments.add(PairInfo(symbol, base, quote, "online", price, qty))
@@ -213,41 +218,82 @@ class ReplayFeed(Feed):
             await self._shutdown(disarm=False)
 
     async def _play(self, reader: RecordingReader) -> None:
+        """The hot loop: at max speed, per frame only decode and route (as ``Feed._read``);
+        the clock, stats and stop checks run every ``YIELD_EVERY_FRAMES`` frames."""
         assert self._loop is not None and self._wake is not None
-        handlers = {"public": self._frame_handlers("public"),
-                    "private": self._frame_handlers("private")}
-        handlers["private"].pop(MethodResponse)  # the private handshake is not replayed
-        first: float | None = None
-        next_stats = 0.0
+        public = self._frame_handlers("public")
+        private = self._frame_handlers("private")
+        private.pop(MethodResponse)  # the private handshake is not replayed
+        private_stats = self.stats["private"]
+        self._first_line = 2 if reader.metadata is not None else 1
+        decode, fast, parse = decode_frame, decode_book_line, reader.parse
         self._anchor = (self._loop.time(), 0.0)
-        for count, recorded in enumerate(reader, 1):
-            if self.stopping:
-                return
-            if recorded.t is not None:
-                first = recorded.t if first is None else first
-                self._now = max(self._now, recorded.t - first)
-            await self._pace()
-            if self.speed is None and count % YIELD_EVERY_FRAMES == 0:
-                await asyncio.sleep(0)
-            conn = "private" if recorded.conn == "private" else "public"
-            if conn == "private" and not self._private_seen:
-                self._private_seen = True
-                self.emit(ModeChanged(private=True))
-                self.emit(ConnectionChanged("private", "connected", 1))
-            stats = self.stats[conn]
-            stats.frames += 1
-            stats.last_rx = self._now
-            frame = decode_frame(recorded.frame)
-            handler = handlers[conn].get(type(frame))
-            if handler is not None:
-                handler(frame)
-            if self._now >= next_stats:
-                next_stats = self._now + self.config.stats_interval
-                self._periodic()
+        paced = self.paused or self.speed is not None  # changes only while we yield
+        on_book = self.books.on_book
+        t: float | None = None
+        line_no = self._first_line - 1
+        skipped = 0  # lines that held no frame
+        for first_line, batch in reader.batches():
+            for line_no, line in enumerate(batch, first_line):
+                hit = fast(line)
+                if hit is not None and line_no & _YIELD_MASK and not paced and hit[1] == "public":
+                    frame = hit[2]  # the common case, kept to the bare minimum
+                    snapshot = frame.is_snapshot
+                    for data in frame.books:
+                        on_book(data, snapshot)
+                    continue
+                if hit is not None:
+                    t, conn, frame = hit
+                else:
+                    recorded = parse(line, line_no)
+                    if recorded is None:
+                        skipped += 1
+                        continue
+                    t, conn, text = recorded
+                    frame = decode(text)
+                if paced or not line_no & _YIELD_MASK:
+                    self._clock_to(t)
+                    self._count(line_no, skipped)
+                    if paced:
+                        await self._pace()
+                    else:
+                        await asyncio.sleep(0)  # output flushes, the UI's calls
+                    if self.stopping:
+                        return
+                    paced = self.paused or self.speed is not None
+                    self._periodic()
+                if conn == "private":
+                    if not self._private_seen:
+                        self._private_seen = True
+                        self.emit(ModeChanged(private=True))
+                        self.emit(ConnectionChanged("private", "connected", 1))
+                    private_stats.frames += 1
+                    private_stats.last_rx = self._now
+                    handler = private.get(type(frame))
+                else:
+                    handler = public.get(type(frame))
+                if handler is not None:
+                    handler(frame)
+        self._count(line_no, skipped)
+        self._clock_to(t)
         self._report(finished=True)
         if reader.malformed:
             log.warning("replay: %d unreadable lines, e.g. %s", reader.malformed,
                         "; ".join(reader.problems[:3]))
+
+    def _count(self, line_no: int, skipped: int) -> None:
+        """Public frames so far: the lines read, less those without a frame and private ones."""
+        stats = self.stats["public"]
+        stats.frames = line_no - self._first_line + 1 - skipped - self.stats["private"].frames
+        stats.last_rx = self._now
+
+    def _clock_to(self, t: float | None) -> None:
+        """The replay clock: seconds since the recording's first timed frame."""
+        if t is None:
+            return
+        if self._first_t is None:
+            self._first_t = t
+        self._now = max(self._now, t - self._first_t)
 
     async def _pace(self) -> None:
         """Wait until the recording's clock is due (never at max), or while paused."""
@@ -272,6 +318,10 @@ class ReplayFeed(Feed):
                 waiter.cancel()
 
     def _periodic(self) -> None:
+        """Stats once per ``stats_interval`` of recording time (and the progress with them)."""
+        if self._now < self._next_stats:
+            return
+        self._next_stats = self._now + self.config.stats_interval
         endpoints = ["public", "private"] if self._private_seen else ["public"]
         for endpoint in endpoints:
             resyncs = self.books.resyncs if endpoint == "public" else 0

@@ -432,6 +432,17 @@ class BookTracker:
             if st.dirty and st.valid and st.book is not None:
                 self._mark_valid(st)
 
+    def flush_all(self) -> None:
+        """Emit every view still held back (pull mode or an interval's trailing view):
+        the end of a replay has no later moment for them."""
+        self.flush_views()
+        for st in self.books.values():
+            if st.flush is not None:
+                st.flush.cancel()
+                st.flush = None
+            if st.dirty and st.valid and st.book is not None:
+                self._mark_valid(st)
+
     def _flush_book(self, st: BookState) -> None:
         """The trailing view of a coalescing interval (nothing if the book went stale)."""
         st.flush = None

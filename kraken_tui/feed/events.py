@@ -239,4 +239,5 @@ class ModeChanged(FeedEvent):
     kind: ClassVar[str] = "mode"
     private: bool
     note: str = ""
+    replay: bool = False  # a recording is being replayed: nothing is connected
 

@@ -69,11 +69,15 @@ class ReplayPlan:
     symbols: tuple[str, ...]
     depth: int
     precisions: dict[str, tuple[int, int]]
+    started: str | None = None  # the metadata's RFC 3339 start, when there is one
+    duration: float | None = None  # seconds from the first timed frame to the last (measured)
+    first_t: float | None = None  # the first timed frame's t: the replay clock's zero
 
 
-def plan_replay(path: str | Path) -> ReplayPlan:
+def plan_replay(path: str | Path, *, measure: bool = False) -> ReplayPlan:
     """Read as far as needed to know the symbols, depth and precisions (all of a file
-    without our metadata line; a few lines of one with it)."""
+    without our metadata line; a few lines of one with it). ``measure``: also read to
+    the end for the duration (the monitor's progress bar)."""
     reader = RecordingReader(path)
     meta = reader.metadata or {}
     symbols: list[str] = [s for s in meta.get("symbols", []) if isinstance(s, str)]
@@ -81,7 +85,10 @@ def plan_replay(path: str | Path) -> ReplayPlan:
     known_symbols = bool(symbols)
     precisions: dict[str, tuple[int, int]] = {}
     widest = 0
+    first_t: float | None = None
     for recorded in reader:
+        if first_t is None:
+            first_t = recorded.t
         text = recorded.frame
         if '"book"' not in text:
             continue
@@ -93,14 +100,35 @@ def plan_replay(path: str | Path) -> ReplayPlan:
             widest = max(widest, _snapshot_levels(text))
         elif depth is None and '"method"' in text:
             depth = _acked_depth(text)
-        if known_symbols and depth is not None and all(s in precisions for s in symbols):
+        if (known_symbols and depth is not None and first_t is not None
+                and all(s in precisions for s in symbols)):
             break
     reader.close()  # perhaps stopped early: the replay reads the file again from the top
     if not symbols:
         raise RecordingError(f"{path}: holds no book frames to replay")
     if depth not in DEPTHS:
         depth = next((d for d in DEPTHS if d >= widest), DEPTHS[-1])
-    return ReplayPlan(Path(path), tuple(symbols), depth, precisions)
+    started = meta.get("started") if isinstance(meta.get("started"), str) else None
+    duration = _duration(path) if measure else None
+    return ReplayPlan(Path(path), tuple(symbols), depth, precisions, started, duration,
+                      first_t)
+
+
+def _duration(path: str | Path) -> float | None:
+    """Last timed frame's t less the first's: one pass, parsing only those two lines."""
+    reader = RecordingReader(path)
+    first: float | None = None
+    last_batch: list[str] = []
+    for first_line, batch in reader.batches():
+        if first is None:
+            first = next((f.t for n, line in enumerate(batch, first_line)
+                          if (f := reader.parse(line, n)) is not None and f.t is not None), None)
+        last_batch = batch
+    last = next((f.t for line in reversed(last_batch)
+                 if (f := reader.parse(line, 0)) is not None and f.t is not None), None)
+    if first is None or last is None:
+        return None
+    return max(0.0, last - first)
 
 
 def _snapshot_levels(text: str) -> int:
@@ -160,7 +188,7 @@ class ReplayFeed(Feed):
         self._wake: asyncio.Event | None = None
         self._anchor: tuple[float, float] = (0.0, 0.0)  # (loop time, recording time)
         self._private_seen = False
-        self._first_t: float | None = None
+        self._first_t: float | None = plan.first_t
         self._next_stats = 0.0
         self._first_line = 1
         for symbol, (price, qty) in plan.precisions.items():
@@ -207,13 +235,14 @@ class ReplayFeed(Feed):
             return
         try:
             self._reader = RecordingReader(self.plan.path)
-            self.emit(ModeChanged(private=False, note=f"replay of {self.plan.path.name}"))
+            self.emit(ModeChanged(private=False, note=f"replay of {self.plan.path.name}",
+                                  replay=True))
             self.emit(ConnectionChanged("public", "connecting", 1))
             self.emit(ConnectionChanged("public", "connected", 1))
             self._request_books()  # answered by _send_public: no Kraken to wait for
+            # The end of the file is not a disconnect: the books stay as the recording
+            # left them (the monitor marks the replay END; events simply ends).
             await self._play(self._reader)
-            if not self.stopping:
-                self.emit(ConnectionChanged("public", "disconnected", 0, None, "end of replay"))
         finally:
             await self._shutdown(disarm=False)
 
@@ -265,7 +294,7 @@ class ReplayFeed(Feed):
                 if conn == "private":
                     if not self._private_seen:
                         self._private_seen = True
-                        self.emit(ModeChanged(private=True))
+                        self.emit(ModeChanged(private=True, replay=True))
                         self.emit(ConnectionChanged("private", "connected", 1))
                     private_stats.frames += 1
                     private_stats.last_rx = self._now
@@ -274,8 +303,11 @@ class ReplayFeed(Feed):
                     handler = public.get(type(frame))
                 if handler is not None:
                     handler(frame)
-        self._count(line_no, skipped)
         self._clock_to(t)
+        self._count(line_no, skipped)
+        self.books.flush_all()
+        self._next_stats = 0.0
+        self._periodic()  # the final stats and progress
         self._report(finished=True)
         if reader.malformed:
             log.warning("replay: %d unreadable lines, e.g. %s", reader.malformed,

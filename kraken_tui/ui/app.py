@@ -21,7 +21,7 @@ from typing import Any, ClassVar, Protocol, TypeVar
 
 from textual import work
 from textual.app import App, ComposeResult, SystemCommand
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.timer import Timer
@@ -38,6 +38,8 @@ from kraken_tui.feed.events import (
     RoundTrip,
     SystemStatusChanged,
 )
+from kraken_tui.record.replay import ReplayProgress
+from kraken_tui.ui.keys import MONITOR_BINDINGS
 from kraken_tui.ui.mailbox import BookMailbox
 from kraken_tui.ui.messages import (
     BalancesMessage,
@@ -59,6 +61,7 @@ from kraken_tui.ui.notices import (
     feed_stopped,
     notices_for,
 )
+from kraken_tui.ui.replay import ReplayState, next_speed
 from kraken_tui.ui.screens import HelpScreen, SymbolSwitcher
 from kraken_tui.ui.widgets.balances import BalancesTable
 from kraken_tui.ui.widgets.banner import BannerStack
@@ -89,7 +92,7 @@ def while_running(handler: Handler) -> Handler:
 
     @functools.wraps(handler)
     def guarded(self: App[Any], *args: Any) -> None:
-        if self.is_running:
+        if self.is_running and not getattr(self, "_stopping", False):
             handler(self, *args)
 
     return guarded  # type: ignore[return-value]
@@ -111,30 +114,7 @@ class KrakenMonitor(App[None]):
 
     CSS_PATH = "app.tcss"
     TITLE = "kraken-tui"
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("q", "quit", "Quit", tooltip="Quit (disarms the dead man's switch cleanly)"),
-        Binding("question_mark", "help", "Help", key_display="?", tooltip="This list of keys"),
-        Binding("s", "switch_symbol", "Symbol", tooltip="Pick the book to show (or press 1-9)"),
-        Binding("right_square_bracket", "next_symbol", "Next symbol", key_display="]",
-                show=False, tooltip="Next symbol's book"),
-        Binding("left_square_bracket", "prev_symbol", "Prev symbol", key_display="[",
-                show=False, tooltip="Previous symbol's book"),
-        Binding("d", "cycle_depth", "Depth",
-                tooltip="Cycle the subscribed depth: 10 → 25 → 100 → 500 → 1000"),
-        Binding("p", "toggle_pause", "Pause",
-                tooltip="Freeze the ladders to read them (data keeps flowing)"),
-        Binding("r", "resync", "Resync",
-                tooltip="Rebuild the shown book from a fresh snapshot"),
-        Binding("t", "toggle_side", "Panels",
-                tooltip="Hide/show the side panels (narrow screens: swap book and panels)"),
-        Binding("h", "toggle_panel('health')", "Health panel", show=False,
-                tooltip="Hide/show the connection panel"),
-        Binding("o", "toggle_panel('orders')", "Orders panel", show=False,
-                tooltip="Hide/show open orders"),
-        Binding("b", "toggle_panel('balances')", "Balances panel", show=False,
-                tooltip="Hide/show balances"),
-        *[Binding(str(n), f"show_index({n - 1})", f"Symbol {n}", show=False) for n in range(1, 10)],
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = MONITOR_BINDINGS
 
     def __init__(
         self,
@@ -144,10 +124,16 @@ class KrakenMonitor(App[None]):
         clock: Callable[[], float] = time.time,
         toasts: bool = True,
         freeze_heap_after: float | None = None,
+        replay: ReplayState | None = None,
+        exit_at_replay_end: bool = True,
     ) -> None:
         """``freeze_heap_after``: seconds after mount to freeze the startup heap (a
-        process-wide act, so the command asks for it; tests and embedders do not)."""
+        process-wide act, so the command asks for it; tests and embedders do not).
+        ``replay``: the feed replays a recording (``--replay``): REPLAY in the status
+        bar, its keys shown, and the app exits at its end unless told otherwise."""
         super().__init__()
+        self.replay = replay
+        self._exit_at_replay_end = exit_at_replay_end
         self._freeze_heap_after = freeze_heap_after
         self.config = config
         self.symbols = config.symbols
@@ -226,6 +212,7 @@ class KrakenMonitor(App[None]):
             RoundTrip: self._health.on_rtt,
             DeadManSwitch: self._health.on_dms,
             ModeChanged: self._health.on_mode,
+            ReplayProgress: self._on_replay_progress,
         }
         self._apply_width(self.size.width)
         self._update_status()
@@ -296,6 +283,8 @@ class KrakenMonitor(App[None]):
             self._apply(feed_stopped(error, self._notices))
             self._mark_all_stale("feed stopped")
         elif event.state == WorkerState.SUCCESS and not self._stopping:
+            if self.replay is not None and self.replay.finished:
+                return  # the recording ended: its last moment stays on screen, marked END
             self._apply(feed_stopped(None, self._notices))
             self._mark_all_stale("feed stopped")
 
@@ -400,7 +389,34 @@ class KrakenMonitor(App[None]):
         self._update_status()
 
     def _update_status(self) -> None:
-        self._status.show(self._health.endpoints, self._notices.system, self.paused, self.clock())
+        self._status.show(self._health.endpoints, self._notices.system, self.paused,
+                          self.clock(), replay=self.replay)
+
+    # -- replay (--replay) ----------------------------------------------------
+
+    def _on_replay_progress(self, event: ReplayProgress) -> None:
+        if self.replay is None:
+            return
+        self.replay.update(event)
+        if event.finished and self._exit_at_replay_end:
+            self.stop_feed()
+            self.exit()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The replay keys exist only in a replay (hidden from the footer otherwise)."""
+        if action.startswith("replay_"):
+            return self.replay is not None
+        return True
+
+    def action_replay_pause(self) -> None:
+        toggle = getattr(self._feed, "toggle_pause", None)
+        if toggle is not None:
+            toggle()
+
+    def action_replay_speed(self, step: int) -> None:
+        set_speed = getattr(self._feed, "set_speed", None)
+        if set_speed is not None and self.replay is not None:
+            set_speed(next_speed(self.replay.speed, step))
 
     # -- actions --------------------------------------------------------------
 

@@ -296,6 +296,8 @@ def _dead_man(event: DeadManSwitch, state: NoticeState, now: float) -> list[Noti
 def _mode(event: ModeChanged, state: NoticeState, now: float) -> list[Notice]:
     if event.private:
         return [ClearBanner("mode"), PanelsNote("")]
+    if event.replay:  # keys are beside the point: the recording holds no private frames
+        return [ClearBanner("mode"), PanelsNote("not in the recording")]
     note = event.note or "no API keys"
     text = (
         f"PUBLIC-ONLY MODE — {note}. Orders, balances and the dead man's switch are off. "

@@ -12,12 +12,18 @@ import logging
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from kraken_tui import __version__
 from kraken_tui.config import Config, default_log_path
 from kraken_tui.feed.connection import Feed
-from kraken_tui.feed.events import FeedEvent
+from kraken_tui.feed.events import FeedError, FeedEvent
 from kraken_tui.feed.feed_config import feed_config
+from kraken_tui.record import RecordingError, RecordingWriter
+
+if TYPE_CHECKING:
+    from kraken_tui.ui.app import FeedFactory
+    from kraken_tui.ui.replay import ReplayState
 
 #: Seconds between book views from the feed: the ladder's 20 fps repaint cap.
 BOOK_REPAINT_INTERVAL = 0.05
@@ -37,6 +43,75 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                        help="Textual theme, e.g. nord, gruvbox")
     group.add_argument("--log-file", dest="--log-file", default=argparse.SUPPRESS,
                        metavar="PATH", help=argparse.SUPPRESS)
+    group.add_argument("--record", dest="--record", default=argparse.SUPPRESS, metavar="FILE",
+                       help="also write every inbound frame, verbatim, to FILE as NDJSON "
+                       "(.gz and .zst compress); replay it with --replay FILE")
+    group.add_argument("--replay", dest="--replay", default=argparse.SUPPRESS, metavar="FILE",
+                       help="show a recording instead of connecting (space pauses, +/- "
+                       "change speed); exits 0 at its end")
+    group.add_argument("--speed", dest="--speed", default=argparse.SUPPRESS, metavar="X",
+                       help="with --replay: 1 = real time (default), 10 = ten times faster, "
+                       "max = as fast as possible")
+
+
+#: The monitor's own flags: not settings, so kept away from the settings resolver.
+MONITOR_ONLY = ("--record", "--replay", "--speed")
+#: What a replay cannot honour: the recording decides it, and nothing is connected.
+NOT_WITH_REPLAY = ("--symbol", "--depth", "--dead-man-switch", "--demo", "--record",
+                   "--ws-url", "--ws-auth-url", "--rest-url")
+
+
+def replay_setup(flags: Mapping[str, Any], parser: argparse.ArgumentParser,
+                 config: Config) -> tuple[Config, FeedFactory | None, ReplayState | None]:
+    """For ``--replay FILE``: the recording's symbols and depth, its feed, its state."""
+    from kraken_tui.cli import fail
+    from kraken_tui.record.replay import ReplayFeed, parse_speed, plan_replay
+    from kraken_tui.ui.replay import ReplayState, parse_started
+
+    path = flags.get("--replay")
+    if path is None:
+        if "--speed" in flags:
+            parser.error("--speed: only with --replay FILE")
+        return config, None, None
+    for flag in NOT_WITH_REPLAY:
+        if flag in flags:
+            parser.error(f"{flag}: not with --replay (a replay connects to nothing, and "
+                         "the recording decides what it shows); drop it")
+    try:
+        speed = parse_speed(flags.get("--speed", "1"))
+    except ValueError as exc:
+        parser.error(str(exc))
+    try:
+        plan = plan_replay(path, measure=True)
+    except RecordingError as exc:
+        raise SystemExit(fail(parser, str(exc))) from None
+    config = replace(config, symbols=plan.symbols, depth=plan.depth, api_key=None,
+                     api_secret=None, dead_man_switch=None, demo=False)
+
+    def factory(config: Config, sink: Callable[[FeedEvent], None]) -> Feed:
+        return ReplayFeed(plan, sink, speed=speed, book_emit_interval=BOOK_REPAINT_INTERVAL,
+                          progress=True)
+
+    state = ReplayState(Path(path).name, parse_started(plan.started), speed=speed,
+                        duration=plan.duration)
+    return config, factory, state
+
+
+def recording_factory(path: str, config: Config) -> tuple[FeedFactory, list[RecordingWriter]]:
+    """The real feed, recording every inbound frame to ``path`` (``--record``)."""
+    writers: list[RecordingWriter] = []
+
+    def factory(config: Config, sink: Callable[[FeedEvent], None]) -> Feed:
+        def dropped(message: str) -> None:  # any thread: the sink only posts
+            sink(FeedError("feed", "recording stopped", message))
+
+        writer = RecordingWriter(path, config.symbols, config.depth, __version__,
+                                 on_drop=dropped)
+        writers.append(writer)
+        return Feed(feed_config(config, book_emit_interval=BOOK_REPAINT_INTERVAL), sink,
+                    recorder=writer)
+
+    return factory, writers
 
 
 def setup_logging(path: Path) -> None:
@@ -57,7 +132,17 @@ def run(args: argparse.Namespace, flags: Mapping[str, Any],
 
     from kraken_tui.cli import DemoStartError, demo_exchange, fail, settings
 
-    config = settings(flags, parser, themes=BUILTIN_THEMES)
+    config = settings({k: v for k, v in flags.items() if k not in MONITOR_ONLY}, parser,
+                      themes=BUILTIN_THEMES)
+    config, factory, replay = replay_setup(flags, parser, config)
+    writers: list[RecordingWriter] = []
+    if "--record" in flags:
+        try:  # open it now: a bad path is one line before any screen opens
+            RecordingWriter(flags["--record"], config.symbols, config.depth,
+                            __version__).close()
+        except RecordingError as exc:
+            return fail(parser, str(exc))
+        factory, writers = recording_factory(flags["--record"], config)
     log_path = Path(flags["--log-file"]) if flags.get("--log-file") else default_log_path()
     try:
         setup_logging(log_path)
@@ -75,10 +160,14 @@ def run(args: argparse.Namespace, flags: Mapping[str, Any],
         with demo_exchange(config) as config:
             log.info("starting monitor %r", config)
             # By then the screen, the feed and the first views exist: the heap to freeze.
-            app = KrakenMonitor(config, freeze_heap_after=2.0)
+            app = KrakenMonitor(config, feed_factory=factory, freeze_heap_after=2.0,
+                                replay=replay)
             app.run()
             # Let the feed finish its clean stop (it disarms the dead man's switch) first.
             app.feed_done.wait(10)
     except DemoStartError as exc:
         return fail(parser, str(exc))
+    finally:
+        for writer in writers:
+            writer.close()
     return 0

@@ -28,6 +28,8 @@ class HelpScreen(ModalScreen[None]):
         for binding in self.app.BINDINGS:
             if not isinstance(binding, Binding) or binding.action.startswith("show_index"):
                 continue
+            if not self.app.check_action(binding.action.split("(")[0], ()):
+                continue  # e.g. the replay keys outside a replay
             keys = binding.key_display or binding.key.replace(",", " / ")
             lines.append(f"  {keys:<5}", style="bold cyan")
             lines.append(f"{binding.description:<16}", style="bold")

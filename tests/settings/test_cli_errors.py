@@ -48,6 +48,12 @@ CASES = [
     (["--dead-man-switch", "true", *CLOSED], {}, None, "kraken-tui",
      '--dead-man-switch: "true" is not a number; '
      "use whole seconds from 0 (off) to 86399, e.g. 60"),
+    (["--speed", "10"], {}, None, "kraken-tui", "--speed: only with --replay FILE"),
+    (["--replay", "x.ndjson", "--symbol", "BTC/USD"], {}, None, "kraken-tui",
+     "--symbol: not with --replay (a replay connects to nothing"),
+    (["--replay", "x.ndjson", "--demo"], {}, None, "kraken-tui", "--demo: not with --replay"),
+    (["--replay", "x.ndjson", "--speed", "-2"], {}, None, "kraken-tui",
+     "--speed: -2 is not a speed; use a positive number"),
     (["--symbol", "btcusd", *CLOSED], {}, None, "kraken-tui",
      '--symbol: "btcusd" is not a pair; write pairs as BASE/QUOTE, e.g. BTC/USD'),
     (CLOSED, {"KRAKEN_API_KEY": "k", "KRAKEN_API_SECRET": "not base64!"}, None, "kraken-tui",
@@ -140,3 +146,10 @@ def test_port_in_use_is_one_line(tmp_path: Path) -> None:
     assert proc.stderr == (f"kraken-tui sim: error: --port: cannot listen on "
                            f"127.0.0.1:{port}-{port + 2} (Address already in use); pick "
                            f"another --port (0 = free ports) or --host\n")
+
+
+def test_a_missing_recording_is_one_line(tmp_path: Path) -> None:
+    proc = kraken_tui(tmp_path, "--replay", str(tmp_path / "nope.ndjson"))
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert proc.stderr == (f"kraken-tui: error: recording {tmp_path / 'nope.ndjson'} not found; "
+                           "pass the file `kraken-tui record` wrote\n")

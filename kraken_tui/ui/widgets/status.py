@@ -10,15 +10,21 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Static
 
+from kraken_tui.ui.replay import ReplayState, replay_text
 from kraken_tui.ui.widgets.health import ENDPOINTS, EndpointHealth, state_text, system_style
 
 
 def status_line(
-    endpoints: Mapping[str, EndpointHealth], system: str | None, paused: bool, now: float
+    endpoints: Mapping[str, EndpointHealth], system: str | None, paused: bool, now: float,
+    replay: ReplayState | None = None,
 ) -> Text:
-    """`` kraken-tui   public ● LIVE  private ● KEYS REJECTED (…)  exchange online``."""
+    """`` kraken-tui   public ● LIVE  private ● KEYS REJECTED (…)  exchange online``;
+    a replay starts with its REPLAY mark, progress and speed instead of the name."""
     line = Text()
-    line.append(" kraken-tui ", style="bold reverse")
+    if replay is not None:  # its mark takes the name's place: the line has no room for both
+        line.append_text(replay_text(replay))
+    else:
+        line.append(" kraken-tui ", style="bold reverse")
     for endpoint in ENDPOINTS:
         line.append(f"  {endpoint} ", style="dim")
         line.append_text(state_text(endpoints[endpoint], now))
@@ -44,10 +50,15 @@ class StatusBar(Horizontal):
         yield self._clock
 
     def show(
-        self, endpoints: Mapping[str, EndpointHealth], system: str | None, paused: bool, now: float
+        self, endpoints: Mapping[str, EndpointHealth], system: str | None, paused: bool,
+        now: float, *, replay: ReplayState | None = None,
     ) -> None:
-        left = status_line(endpoints, system, paused, now)
-        clock = time.strftime("%H:%M:%S UTC ", time.gmtime(now))
+        """``replay``: the clock shows the recording's time, not now."""
+        left = status_line(endpoints, system, paused, now, replay)
+        if replay is not None:
+            clock = replay.clock_text()
+        else:
+            clock = time.strftime("%H:%M:%S UTC ", time.gmtime(now))
         # Both fields have fixed sizes (1fr and a constant-width clock): after the first
         # update they repaint without a screen-wide layout pass, once a second for days.
         if (left.markup, clock) == self._shown:

@@ -1,0 +1,37 @@
+"""The monitor's keys: one list, shown in the footer, the help screen and the palette."""
+
+from __future__ import annotations
+
+from textual.binding import Binding, BindingType
+
+MONITOR_BINDINGS: list[BindingType] = [
+    Binding("q", "quit", "Quit", tooltip="Quit (disarms the dead man's switch cleanly)"),
+    Binding("question_mark", "help", "Help", key_display="?", tooltip="This list of keys"),
+    Binding("s", "switch_symbol", "Symbol", tooltip="Pick the book to show (or press 1-9)"),
+    Binding("right_square_bracket", "next_symbol", "Next symbol", key_display="]",
+            show=False, tooltip="Next symbol's book"),
+    Binding("left_square_bracket", "prev_symbol", "Prev symbol", key_display="[",
+            show=False, tooltip="Previous symbol's book"),
+    Binding("d", "cycle_depth", "Depth",
+            tooltip="Cycle the subscribed depth: 10 → 25 → 100 → 500 → 1000"),
+    Binding("p", "toggle_pause", "Pause",
+            tooltip="Freeze the ladders to read them (data keeps flowing)"),
+    Binding("r", "resync", "Resync",
+            tooltip="Rebuild the shown book from a fresh snapshot"),
+    Binding("t", "toggle_side", "Panels",
+            tooltip="Hide/show the side panels (narrow screens: swap book and panels)"),
+    Binding("h", "toggle_panel('health')", "Health panel", show=False,
+            tooltip="Hide/show the connection panel"),
+    Binding("o", "toggle_panel('orders')", "Orders panel", show=False,
+            tooltip="Hide/show open orders"),
+    Binding("b", "toggle_panel('balances')", "Balances panel", show=False,
+            tooltip="Hide/show balances"),
+    *[Binding(str(n), f"show_index({n - 1})", f"Symbol {n}", show=False) for n in range(1, 10)],
+    # A replay only (hidden otherwise: KrakenMonitor.check_action).
+    Binding("space", "replay_pause", "Pause replay", key_display="space",
+            tooltip="Replay: pause / resume the recording"),
+    Binding("plus,equals_sign", "replay_speed(1)", "Faster", key_display="+",
+            tooltip="Replay: faster (x0.25 … x100, max)"),
+    Binding("minus", "replay_speed(-1)", "Slower", key_display="-",
+            tooltip="Replay: slower"),
+]

@@ -212,7 +212,7 @@ class RequestHandler:
                 if channel == "book":
                     result["depth"] = conn.books.pop(sym).depth
                 elif channel == "ticker":
-                    del conn.tickers[sym]
+                    result["event_trigger"] = conn.tickers.pop(sym)  # the ack echoes it (§13.1)
                 else:
                     conn.trades.discard(sym)
                 conn.send(method_response(method, time_in=time_in, req_id=req_id,

@@ -175,3 +175,31 @@ def test_integer_number_tokens_are_exact() -> None:
     frame = decode_frame(_ticker().replace('"volume":9.0', '"volume":9'))
     assert isinstance(frame, TickerFrame)
     assert frame.data[0].volume == Decimal(9) and str(frame.data[0].volume) == "9"
+
+
+def test_the_simulators_market_data_decodes_exactly() -> None:
+    """Both sides of the repo agree: the simulator's rows, rendered as it sends them, decode
+    to the same digits (the sim's own fan-out is tested over sockets in tests/sim)."""
+    from kraken_tui.sim.market import Market
+    from kraken_tui.sim.market_data import MarketData
+    from kraken_tui.sim.wire import dumps, rfc3339_us
+
+    market = Market(4)
+    data = MarketData(market)
+    for symbol in ("BTC/USD", "DOGE/USD"):
+        sm = market[symbol]
+        for i in range(400):
+            data.record(symbol, sm.step(1_790_000_000.0 + i * 7.5))
+        texts = [
+            dumps({"channel": "trade", "type": "snapshot", "data": [
+                {**sm.trade_entry(t), "timestamp": rfc3339_us(t.timestamp)}
+                for t in sm.recent_trades]}),
+            dumps({"channel": "ticker", "type": "update", "data": [
+                {**sm.ticker(), "timestamp": rfc3339_us(0)}]}),
+            dumps(data.ohlc_snapshot(symbol, 1, 1_790_000_000.0 + 400 * 7.5)),
+            dumps(data.ohlc_update(symbol, 5, 1_790_000_000.0 + 400 * 7.5)),
+        ]
+        for text in texts:
+            _assert_exact(text)
+        candles = decode_frame(texts[2])
+        assert isinstance(candles, OhlcFrame) and len(candles.data) >= 2

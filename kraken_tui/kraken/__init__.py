@@ -1,4 +1,5 @@
-"""Pure Kraken WebSocket v2 protocol core: frames, book, instruments, orders, balances.
+"""Pure Kraken WebSocket v2 protocol core: frames, book, market data, instruments, orders,
+balances.
 
 No I/O, no asyncio, no Textual: everything here takes decoded frames and returns
 values, so it can be tested exhaustively and reused by the feed and the simulator.
@@ -26,6 +27,7 @@ from kraken_tui.kraken.frames import (
     unsubscribe_request,
 )
 from kraken_tui.kraken.instruments import InstrumentTable, normalize_asset
+from kraken_tui.kraken.market import Candle, OhlcFrame, Ticker, Trade
 from kraken_tui.kraken.models import (
     Balance,
     BookView,
@@ -44,6 +46,7 @@ __all__ = [
     "BookDataError",
     "BookFrame",
     "BookView",
+    "Candle",
     "ExecutionsFrame",
     "Frame",
     "FrameError",
@@ -51,6 +54,7 @@ __all__ = [
     "InstrumentFrame",
     "InstrumentTable",
     "MethodResponse",
+    "OhlcFrame",
     "OpenOrders",
     "Order",
     "OrderBook",
@@ -58,7 +62,9 @@ __all__ = [
     "PongFrame",
     "SequenceGap",
     "StatusFrame",
+    "Ticker",
     "TickerFrame",
+    "Trade",
     "TradeFrame",
     "ViewLevel",
     "checksum_fragment",

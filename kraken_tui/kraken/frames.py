@@ -10,12 +10,21 @@ do not know, comes back as a :class:`FrameError` value the caller can log and sk
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 import msgspec
 
+from kraken_tui.kraken.market import (
+    MarketFrameError,
+    OhlcFrame,
+    TickerFrame,
+    TradeFrame,
+    ohlc_frame,
+    ticker_frame,
+    trade_frame,
+)
 from kraken_tui.kraken.models import PairInfo
 from kraken_tui.kraken.numbers import NotANumber, exact_decimal
 from kraken_tui.kraken.requests import ping_request, subscribe_request, unsubscribe_request
@@ -30,6 +39,7 @@ __all__ = [
     "HeartbeatFrame",
     "InstrumentFrame",
     "MethodResponse",
+    "OhlcFrame",
     "PongFrame",
     "StatusFrame",
     "TickerFrame",
@@ -134,20 +144,6 @@ class BalancesFrame:
     entries: list[dict[str, Any]]
 
 
-@dataclass(frozen=True, slots=True)
-class TickerFrame:
-    """Light: the entries as decoded dicts (numbers as token text)."""
-
-    is_snapshot: bool
-    tickers: list[dict[str, Any]] = field(default_factory=list)
-
-
-@dataclass(frozen=True, slots=True)
-class TradeFrame:
-    is_snapshot: bool
-    trades: list[dict[str, Any]] = field(default_factory=list)
-
-
 Frame = (
     BookFrame
     | StatusFrame
@@ -159,6 +155,7 @@ Frame = (
     | BalancesFrame
     | TickerFrame
     | TradeFrame
+    | OhlcFrame
 )
 
 
@@ -274,7 +271,7 @@ def decode_frame(text: str | bytes) -> Frame | FrameError:
         if type(method) is str:
             return _method_response(obj, method)
         return FrameError("neither a channel message nor a method response", _excerpt(text))
-    except _Malformed as exc:
+    except (_Malformed, MarketFrameError) as exc:
         return FrameError(str(exc), _excerpt(text))
     except Exception as exc:  # pragma: no cover - safety net: the contract is "never raises"
         return FrameError(f"unexpected {type(exc).__name__}: {exc}", _excerpt(text))
@@ -454,14 +451,6 @@ def _balances_frame(obj: dict[str, Any]) -> BalancesFrame:
     return BalancesFrame(is_snapshot, _sequence(obj), _dict_list(obj.get("data"), "data"))
 
 
-def _ticker_frame(obj: dict[str, Any]) -> TickerFrame:
-    return TickerFrame(_kind(obj), _dict_list(obj.get("data"), "data"))
-
-
-def _trade_frame(obj: dict[str, Any]) -> TradeFrame:
-    return TradeFrame(_kind(obj), _dict_list(obj.get("data"), "data"))
-
-
 def _method_response(obj: dict[str, Any], method: str) -> MethodResponse:
     success = obj.get("success")
     if type(success) is not bool:
@@ -497,6 +486,7 @@ _CHANNELS = {
     "instrument": _instrument_frame,
     "executions": _executions_frame,
     "balances": _balances_frame,
-    "ticker": _ticker_frame,
-    "trade": _trade_frame,
+    "ticker": ticker_frame,  # the market data channels are shaped in market.py
+    "trade": trade_frame,
+    "ohlc": ohlc_frame,
 }

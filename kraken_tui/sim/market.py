@@ -278,16 +278,20 @@ class SymbolMarket:
         self.trade_id += 1
         trade = Trade(self.spec.symbol, side, price, qty,
                       "market" if self.rng.random() < 0.5 else "limit", self.trade_id, timestamp)
-        s = self.stats
+        self.publish(trade)
+        return trade
+
+    def publish(self, trade: Trade) -> None:
+        """Count a trade in the ticker stats and the last-50 list (also the demo's fills)."""
+        s, price = self.stats, trade.price
         s.last = price
         s.low = min(s.low, price)
         s.high = max(s.high, price)
-        s.volume += qty
-        s.notional += price * qty
+        s.volume += trade.qty
+        s.notional += price * trade.qty
         s.trades += 1
         self.recent_trades.append(trade)
         del self.recent_trades[:-50]
-        return trade
 
     def _move(self, up: bool, timestamp: float) -> list[Trade]:
         """Random walk of the mid: sweep the best level on one side, then quote inside."""

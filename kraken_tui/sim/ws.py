@@ -17,8 +17,10 @@ from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
-from kraken_tui.sim.market import BookView, Trade, checksum_levels
+from kraken_tui.sim.market import BookView, checksum_levels
+from kraken_tui.sim.market_data import MarketData
 from kraken_tui.sim.wire import dumps, num, rfc3339_us
+from kraken_tui.sim.ws_market_data import MarketDataChannels
 from kraken_tui.sim.ws_requests import PrivateSub, RequestHandler
 
 if TYPE_CHECKING:
@@ -39,6 +41,7 @@ class Connection:
     books: dict[str, BookView] = field(default_factory=dict)
     tickers: dict[str, str] = field(default_factory=dict)  # symbol -> event_trigger
     trades: set[str] = field(default_factory=set)
+    ohlc: set[tuple[str, int]] = field(default_factory=set)  # (symbol, interval)
     instrument: bool = False
     private: dict[str, PrivateSub] = field(default_factory=dict)
     stalled_until: float = 0.0
@@ -62,7 +65,7 @@ class Connection:
             transport.abort()
 
 
-class WsHub(RequestHandler):
+class WsHub(MarketDataChannels, RequestHandler):
     """Both WS endpoints: accept connections, route market and account events to subscribers."""
 
     def __init__(self, sim: Simulator) -> None:
@@ -71,7 +74,9 @@ class WsHub(RequestHandler):
         self.sent: dict[tuple[str, int], deque[int]] = {}
         self.corrupt_next: set[str] = set()
         self.reject_next: list[tuple[str, str | None, str]] = []
+        self.market_data = MarketData(sim.market)
         sim.exchange.listeners.append(self.on_account_event)
+        sim.exchange.listeners.append(self.on_own_fill)  # fills print on the trade channel
 
     # ---- handshake ----------------------------------------------------------------------
     def process_request(self, connection: ServerConnection, request: Request) -> Response | None:
@@ -183,30 +188,6 @@ class WsHub(RequestHandler):
             conn.send(self._book_frame(symbol, "update", bid_ch, ask_ch, checksum))
         if sent_any:
             self.corrupt_next.discard(symbol)
-
-    def on_trades(self, symbol: str, trades: list[Trade]) -> None:
-        market = self.sim.market[symbol]
-        trade_frame = None
-        ticker_frame = None
-        bid, ask = market.book.top(True, 1), market.book.top(False, 1)
-        bbo = (bid[0] + ask[0]) if bid and ask else (0, 0, 0, 0)
-        for conn in list(self.connections):
-            if trades and symbol in conn.trades:
-                if trade_frame is None:
-                    trade_frame = dumps({"channel": "trade", "type": "update", "data": [
-                        {**market.trade_entry(t), "timestamp": rfc3339_us(t.timestamp)}
-                        for t in trades]})
-                conn.send(trade_frame)
-            trigger = conn.tickers.get(symbol)
-            if trigger is None:
-                continue
-            fire = bool(trades) if trigger == "trades" else conn.last_bbo.get(symbol) != bbo
-            if fire:
-                conn.last_bbo[symbol] = bbo
-                if ticker_frame is None:
-                    ticker_frame = dumps({"channel": "ticker", "type": "update", "data": [
-                        {**market.ticker(), "timestamp": rfc3339_us()}]})
-                conn.send(ticker_frame)
 
     def on_pair_status(self, symbol: str) -> None:
         frame = dumps({"channel": "instrument", "type": "update",

@@ -79,6 +79,10 @@ class RequestHandler:
     def _record(self, symbol: str, depth: int, checksum: int) -> None:
         raise NotImplementedError
 
+    def _ohlc_sub(self, conn: Connection, method: str, params: dict[str, Any],
+                  req_id: int | None, time_in: str) -> None:  # in ws_market_data.py
+        raise NotImplementedError
+
     def dispatch(self, conn: Connection, message: str | bytes) -> None:
         """Handle one client frame. Never raises: garbage gets an error frame."""
         time_in = rfc3339_us()
@@ -154,6 +158,8 @@ class RequestHandler:
             self._instrument_sub(conn, method, params, req_id, time_in)
         elif channel in ("book", "ticker", "trade"):
             self._symbol_sub(conn, method, channel, params, req_id, time_in)
+        elif channel == "ohlc":
+            self._ohlc_sub(conn, method, params, req_id, time_in)
         else:
             error(f"Channel {channel} not supported")
 
@@ -206,7 +212,7 @@ class RequestHandler:
                 if channel == "book":
                     result["depth"] = conn.books.pop(sym).depth
                 elif channel == "ticker":
-                    del conn.tickers[sym]
+                    result["event_trigger"] = conn.tickers.pop(sym)  # the ack echoes it (§13.1)
                 else:
                     conn.trades.discard(sym)
                 conn.send(method_response(method, time_in=time_in, req_id=req_id,

@@ -16,6 +16,7 @@ CORE_MODULES = [
     "kraken_tui.kraken.orders",
     "kraken_tui.kraken.balances",
     "kraken_tui.kraken.models",
+    "kraken_tui.kraken.market",
 ]
 FORBIDDEN = ["textual", "rich", "websockets", "httpx", "aiohttp", "asyncio", "uvicorn"]
 

@@ -108,6 +108,13 @@ class Faults:
         self.sim.hub.skip_sequence(channel)
 
     @on_loop
+    def lose_cancel_replies(self, count: int = 1) -> None:
+        """The next ``count`` WS cancel_order/cancel_all reply frames are never sent, though
+        the cancels happen (executions still stream): a reply lost on the way back. A
+        multi-id cancel_order has one frame per id, so count=1 loses just one of them."""
+        self.sim.hub.swallow_cancel_replies(count)
+
+    @on_loop
     def send_raw(self, text: str, endpoint: str = "public") -> int:
         """Send ``text`` verbatim to every client on ``endpoint`` (public|private|all)."""
         return self.sim.hub.send_raw(text, endpoint)

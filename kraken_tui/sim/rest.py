@@ -292,11 +292,24 @@ class RestApp:
                 "txid": [order.order_id]}
 
     def private_CancelOrder(self, account: Account, params: dict[str, Any]) -> dict[str, Any]:
-        txid = str(params.get("txid", ""))
-        if txid not in account.orders:
+        """§17.1: ``txid`` is an order id or an integer userref (which may match several),
+        or ``cl_ord_id``; nothing open matching it is EOrder:Unknown order, as Kraken says
+        for an already-closed order too."""
+        txid = params.get("txid")
+        cl_ord_id = params.get("cl_ord_id")
+        if txid in (None, "") and cl_ord_id in (None, ""):
+            raise ApiError("EGeneral:Invalid arguments:txid")
+        open_orders = self.sim.exchange.open_orders(account)
+        text = str(txid) if txid not in (None, "") else None
+        if text is not None and text.isdigit():
+            chosen = [o for o in open_orders if o.userref == int(text)]
+        elif text is not None:
+            chosen = [o for o in open_orders if o.order_id == text]
+        else:
+            chosen = [o for o in open_orders if o.cl_ord_id == str(cl_ord_id)]
+        if not chosen:
             raise ApiError("EOrder:Unknown order")
-        count = int(self.sim.exchange.cancel_order(txid))
-        return {"count": count}
+        return {"count": sum(self.sim.exchange.cancel_order(o.order_id) for o in chosen)}
 
     def private_CancelAll(self, account: Account, params: dict[str, Any]) -> dict[str, Any]:
         return {"count": self.sim.exchange.cancel_all(account)}

@@ -71,6 +71,7 @@ class WsHub(RequestHandler):
         self.sent: dict[tuple[str, int], deque[int]] = {}
         self.corrupt_next: set[str] = set()
         self.reject_next: list[tuple[str, str | None, str]] = []
+        self.swallow_cancel = 0  # cancel reply frames to drop (faults.lose_cancel_replies)
         sim.exchange.listeners.append(self.on_account_event)
 
     # ---- handshake ----------------------------------------------------------------------

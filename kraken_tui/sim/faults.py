@@ -126,6 +126,12 @@ class Faults:
         self.sim.rest.inject_error(method, error, count)
 
     @on_loop
+    def lose_rest_replies(self, method: str, count: int = 1) -> None:
+        """The next ``count`` REST calls of ``method`` (e.g. "CancelOrder") take effect but
+        are never answered: the request is held until the client times out and hangs up."""
+        self.sim.rest.lose_replies(method, count)
+
+    @on_loop
     def rest_latency(self, seconds: float) -> None:
         self.sim.rest.set_latency(seconds)
 

@@ -1,5 +1,6 @@
 """Cancels on the simulator over real sockets (issue 16 groundwork): WS cancel_order and
-cancel_all (§16), REST CancelOrder and CancelAll (§17), maintenance, and a lost reply.
+cancel_all (§16), REST CancelOrder and CancelAll (§17), maintenance, and lost replies (WS
+and REST).
 
 Every frame and REST answer a test sees is kept, and none may contain the API secret.
 """
@@ -11,6 +12,9 @@ import contextlib
 import json
 from collections.abc import AsyncIterator, Callable
 from typing import Any
+
+import httpx
+import pytest
 
 from kraken_tui.sim import Simulator
 from tests.sim.conftest import TIMEOUT, Rest, WsClient
@@ -291,3 +295,20 @@ async def test_lost_cancel_reply_the_cancel_still_happens(
         await s.send("cancel_all", 58)  # the fault is spent: replies flow again
         await s.until(lambda fs: bool(s.replies("cancel_all", 58)))
         assert s.replies("cancel_all", 58)[0]["result"] == {"count": 0}
+
+
+async def test_lost_rest_cancel_reply_times_out_after_the_cancel(
+        sim: Simulator, rest: Rest, ws_connect: Any) -> None:
+    a = sim.place_order("BTC/USD", "buy", "0.5", "60000.0")
+    b = sim.place_order("ETH/USD", "sell", "2", "3200.00")
+    async with session(sim, rest, ws_connect) as s:
+        sim.faults.lose_rest_replies("CancelOrder")
+        rest.client.timeout = httpx.Timeout(0.5)  # the client's patience, not a sleep
+        with pytest.raises(httpx.ReadTimeout):
+            await rest.private("CancelOrder", txid=a)
+        rest.client.timeout = httpx.Timeout(TIMEOUT)
+        await s.until(lambda fs: len(s.canceled()) == 1)
+        assert _is_canceled_report(s.canceled()[0], a) and set(sim.truth_open_orders()) == {b}
+        # a retry learns the first attempt worked; other methods were never affected
+        assert await rest.private("CancelOrder", txid=a) == {"error": ["EOrder:Unknown order"]}
+        assert (await rest.private("CancelAll"))["result"] == {"count": 1}

@@ -312,3 +312,23 @@ async def test_lost_rest_cancel_reply_times_out_after_the_cancel(
         # a retry learns the first attempt worked; other methods were never affected
         assert await rest.private("CancelOrder", txid=a) == {"error": ["EOrder:Unknown order"]}
         assert (await rest.private("CancelAll"))["result"] == {"count": 1}
+
+
+async def test_cancel_by_client_order_id(sim: Simulator, rest: Rest, ws_connect: Any) -> None:
+    added = await rest.private("AddOrder", pair="XBTUSD", type="buy", ordertype="limit",
+                               price="30000", volume="0.1", cl_ord_id="guarded-1")
+    (txid,) = added["result"]["txid"]
+    async with session(sim, rest, ws_connect) as s:
+        await s.send("cancel_order", 61, cl_ord_id=["guarded-1", "nobody"])
+        await s.until(lambda fs: len(s.replies("cancel_order", 61)) == 2 and bool(s.canceled()))
+        results = [r.get("result") for r in s.replies("cancel_order", 61)]
+        errors = [r.get("error") for r in s.replies("cancel_order", 61)]
+        assert results == [None, {"cl_ord_id": "guarded-1"}]
+        assert errors == ["EOrder:Unknown order", None]
+        assert s.canceled()[0]["order_id"] == txid and sim.truth_open_orders() == {}
+        await s.send("cancel_order", 62, cl_ord_id="guarded-1", order_id=[])
+        await s.until(lambda fs: bool(s.replies("cancel_order", 62)))
+        assert s.replies("cancel_order", 62)[0]["error"] == "EOrder:Unknown order"
+        await s.send("cancel_order", 63, order_id=[5])
+        await s.until(lambda fs: bool(s.replies("cancel_order", 63)))
+        assert s.replies("cancel_order", 63)[0]["error"] == "EGeneral:Invalid arguments:order_id"

@@ -37,6 +37,8 @@ from kraken_tui.kraken.models import (
     ViewLevel,
 )
 from kraken_tui.kraken.orders import OpenOrders, orders_from_rest
+from kraken_tui.kraken.requests import cancel_all_request, cancel_order_request
+from kraken_tui.kraken.trading import CancelReply, cancel_reply, decode_cancel_reply
 
 __all__ = [
     "Balance",
@@ -47,6 +49,7 @@ __all__ = [
     "BookFrame",
     "BookView",
     "Candle",
+    "CancelReply",
     "ExecutionsFrame",
     "Frame",
     "FrameError",
@@ -67,7 +70,11 @@ __all__ = [
     "Trade",
     "TradeFrame",
     "ViewLevel",
+    "cancel_all_request",
+    "cancel_order_request",
+    "cancel_reply",
     "checksum_fragment",
+    "decode_cancel_reply",
     "decode_frame",
     "normalize_asset",
     "orders_from_rest",

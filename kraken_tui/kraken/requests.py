@@ -70,3 +70,27 @@ def ping_request(req_id: int | None = None) -> str:
     if req_id is not None:
         message["req_id"] = req_id
     return json.dumps(message, separators=(",", ":"))
+
+
+def cancel_order_request(
+    order_ids: list[str] | tuple[str, ...], token: str, req_id: int | None = None
+) -> str:
+    """v2 ``cancel_order`` (§16.1). Kraken answers once per id, every reply carrying this
+    ``req_id``, so a caller pairs replies by id, never by position."""
+    ids = list(order_ids)
+    if not ids or not all(isinstance(i, str) and i for i in ids):
+        raise ValueError("cancel_order needs at least one non-empty order id")
+    message: dict[str, Any] = {
+        "method": "cancel_order", "params": {"order_id": ids, "token": token},
+    }
+    if req_id is not None:
+        message["req_id"] = req_id
+    return json.dumps(message, separators=(",", ":"))
+
+
+def cancel_all_request(token: str, req_id: int | None = None) -> str:
+    """v2 ``cancel_all`` (§16.2): every open order of the account; one reply with ``count``."""
+    message: dict[str, Any] = {"method": "cancel_all", "params": {"token": token}}
+    if req_id is not None:
+        message["req_id"] = req_id
+    return json.dumps(message, separators=(",", ":"))

@@ -108,6 +108,13 @@ class Faults:
         self.sim.hub.skip_sequence(channel)
 
     @on_loop
+    def lose_cancel_replies(self, count: int = 1) -> None:
+        """The next ``count`` WS cancel_order/cancel_all reply frames are never sent, though
+        the cancels happen (executions still stream): a reply lost on the way back. A
+        multi-id cancel_order has one frame per id, so count=1 loses just one of them."""
+        self.sim.hub.swallow_cancel_replies(count)
+
+    @on_loop
     def send_raw(self, text: str, endpoint: str = "public") -> int:
         """Send ``text`` verbatim to every client on ``endpoint`` (public|private|all)."""
         return self.sim.hub.send_raw(text, endpoint)
@@ -117,6 +124,12 @@ class Faults:
     def rest_error(self, method: str, error: str = "EService:Unavailable", count: int = 1) -> None:
         """The next ``count`` calls of ``method`` ("*" = any) fail with ``error``."""
         self.sim.rest.inject_error(method, error, count)
+
+    @on_loop
+    def lose_rest_replies(self, method: str, count: int = 1) -> None:
+        """The next ``count`` REST calls of ``method`` (e.g. "CancelOrder") take effect but
+        are never answered: the request is held until the client times out and hangs up."""
+        self.sim.rest.lose_replies(method, count)
 
     @on_loop
     def rest_latency(self, seconds: float) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import contextlib
 import hashlib
 import hmac
 import json
@@ -55,11 +56,19 @@ class RestApp:
         self.latency = 0.0
         self.rate_limited = 0
         self.injected: dict[str, list[str]] = {}  # method (or "*") -> queued error strings
+        self.lost: dict[str, int] = {}  # method -> answers still to lose (lose_replies)
+        self.lost_hold = 30.0  # longest a lost answer holds its request open
 
     # ---- faults (the fault injector's handles) -----------------------------------------
     def inject_error(self, method: str, error: str, count: int = 1) -> None:
         """The next ``count`` calls of ``method`` ("*" = any) fail with ``error``."""
         self.injected.setdefault(method, []).extend([error] * count)
+
+    def lose_replies(self, method: str, count: int = 1) -> None:
+        """The next ``count`` calls of ``method`` are carried out but never answered."""
+        if count < 0:
+            raise ValueError("count must be >= 0")
+        self.lost[method] = self.lost.get(method, 0) + count
 
     def set_latency(self, seconds: float) -> None:
         self.latency = seconds
@@ -80,11 +89,24 @@ class RestApp:
             payload = await self.handle(scope, body)
         except Exception as exc:  # never let a bad request kill the server
             payload = {"error": [f"EGeneral:Internal error:{type(exc).__name__}"]}
+        method = str(scope.get("path", "")).rstrip("/").rpartition("/")[2]
+        if self.lost.get(method, 0) > 0:
+            # The work is done; the answer is lost. Hold the request (no status, no body)
+            # until the client gives up, so it sees a timeout, never an answer.
+            self.lost[method] -= 1
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._until_disconnect(receive), self.lost_hold)
+            return
         data = json.dumps(payload, separators=(",", ":")).encode()
         await send({"type": "http.response.start", "status": 200,
                     "headers": [(b"content-type", b"application/json; charset=utf-8"),
                                 (b"content-length", str(len(data)).encode())]})
         await send({"type": "http.response.body", "body": data})
+
+    @staticmethod
+    async def _until_disconnect(receive: Receive) -> None:
+        while (await receive())["type"] != "http.disconnect":
+            pass
 
     async def handle(self, scope: Scope, body: bytes) -> dict[str, Any]:
         if self.latency > 0:
@@ -292,11 +314,24 @@ class RestApp:
                 "txid": [order.order_id]}
 
     def private_CancelOrder(self, account: Account, params: dict[str, Any]) -> dict[str, Any]:
-        txid = str(params.get("txid", ""))
-        if txid not in account.orders:
+        """§17.1: ``txid`` is an order id or an integer userref (which may match several),
+        or ``cl_ord_id``; nothing open matching it is EOrder:Unknown order, as Kraken says
+        for an already-closed order too."""
+        txid = params.get("txid")
+        cl_ord_id = params.get("cl_ord_id")
+        if txid in (None, "") and cl_ord_id in (None, ""):
+            raise ApiError("EGeneral:Invalid arguments:txid")
+        open_orders = self.sim.exchange.open_orders(account)
+        text = str(txid) if txid not in (None, "") else None
+        if text is not None and text.isdigit():
+            chosen = [o for o in open_orders if o.userref == int(text)]
+        elif text is not None:
+            chosen = [o for o in open_orders if o.order_id == text]
+        else:
+            chosen = [o for o in open_orders if o.cl_ord_id == str(cl_ord_id)]
+        if not chosen:
             raise ApiError("EOrder:Unknown order")
-        count = int(self.sim.exchange.cancel_order(txid))
-        return {"count": count}
+        return {"count": sum(self.sim.exchange.cancel_order(o.order_id) for o in chosen)}
 
     def private_CancelAll(self, account: Account, params: dict[str, Any]) -> dict[str, Any]:
         return {"count": self.sim.exchange.cancel_all(account)}

@@ -75,6 +75,7 @@ class WsHub(MarketDataChannels, RequestHandler):
         self.corrupt_next: set[str] = set()
         self.reject_next: list[tuple[str, str | None, str]] = []
         self.market_data = MarketData(sim.market)
+        self.swallow_cancel = 0  # cancel reply frames to drop (faults.lose_cancel_replies)
         sim.exchange.listeners.append(self.on_account_event)
         sim.exchange.listeners.append(self.on_own_fill)  # fills print on the trade channel
 

@@ -1,4 +1,5 @@
-"""Client requests on both WebSocket endpoints: subscribe, unsubscribe, trading methods.
+"""Client requests on both WebSocket endpoints: subscribe, unsubscribe, trading methods
+(the latter in ``ws_trading.py``).
 
 Kept apart from the hub's connection and fan-out machinery (``ws.py``) because this is
 where the simulator must answer exactly as Kraken does: acks per symbol, error texts,
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from kraken_tui.sim.market import DEPTHS, BookView, checksum_levels
 from kraken_tui.sim.wire import dumps, method_response, rfc3339_us
+from kraken_tui.sim.ws_trading import TradingMethods
 
 if TYPE_CHECKING:
     from kraken_tui.sim.server import Simulator
@@ -62,8 +64,9 @@ class PrivateSub:
         return self.sequence
 
 
-class RequestHandler:
-    """What a client may ask of either endpoint (mixed into ``WsHub``)."""
+class RequestHandler(TradingMethods):
+    """What a client may ask of either endpoint (mixed into ``WsHub``); the trading
+    methods come from ``TradingMethods`` (``ws_trading.py``)."""
 
     sim: Simulator
     reject_next: list[tuple[str, str | None, str]]
@@ -339,50 +342,3 @@ class RequestHandler:
                                  "data": exchange.balances_snapshot(account),
                                  "sequence": sub.next_sequence()}))
         self._start_heartbeat(conn)
-
-    def _private_method(self, conn: Connection, method: str, params: Any, req_id: int | None,
-                        time_in: str) -> None:
-        """The trading methods the simulator supports over WS (others: Unsupported event)."""
-
-        def reply(result: dict[str, Any] | None = None, error: str | None = None) -> None:
-            conn.send(method_response(method, time_in=time_in, req_id=req_id, result=result,
-                                      error=error))
-
-        if not isinstance(params, dict):
-            reply(error="EGeneral:Invalid arguments:params")
-            return
-        token = params.get("token")
-        account = self.sim.account_for_token(token) if isinstance(token, str) else None
-        if account is None:
-            reply(error="ESession:Invalid session")
-            return
-        if "trade" not in account.permissions:
-            reply(error="EGeneral:Permission denied")
-            return
-        if method == "cancel_all_orders_after":
-            timeout = params.get("timeout")
-            if not isinstance(timeout, int) or isinstance(timeout, bool) or not (
-                    0 <= timeout < 86400):
-                reply(error="EGeneral:Invalid arguments:timeout")
-                return
-            reply(result=self.sim.arm_deadman(account, timeout))
-        elif method == "cancel_all":
-            if self.sim.system_status == "maintenance":
-                reply(error="EService:Unavailable")
-                return
-            reply(result={"count": self.sim.exchange.cancel_all(account)})
-        elif method == "cancel_order":
-            ids = params.get("order_id")
-            ids = [ids] if isinstance(ids, str) else ids
-            if not isinstance(ids, list) or not ids:
-                reply(error="EGeneral:Invalid arguments:order_id")
-                return
-            for oid in ids:
-                if not (isinstance(oid, str) and oid in account.orders
-                        and self.sim.exchange.cancel_order(oid)):
-                    reply(error="EOrder:Unknown order")
-                    return
-            reply(result={"order_id": ids[0]})
-        else:
-            reply(error="Unsupported event")
-

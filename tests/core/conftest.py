@@ -47,3 +47,11 @@ def kar_frames() -> dict[str, list[str]]:
         name = json.loads(line)["name"]
         out.setdefault(name, []).append(frame_text_of_line(line))
     return out
+
+
+@pytest.fixture(scope="session")
+def addendum_frames() -> list[str]:
+    """The addendum capture (ticker, trade, ohlc, cancel replies): each line's verbatim
+    ``raw`` frame text (a JSON string field, so unescaping it loses no number token)."""
+    lines = capture_path("kraken-v2-ticker-trade-ohlc-cancel-frames.jsonl").read_text()
+    return [json.loads(line)["raw"] for line in lines.splitlines() if line.strip()]

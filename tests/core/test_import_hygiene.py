@@ -17,6 +17,8 @@ CORE_MODULES = [
     "kraken_tui.kraken.balances",
     "kraken_tui.kraken.models",
     "kraken_tui.kraken.market",
+    "kraken_tui.kraken.requests",
+    "kraken_tui.kraken.trading",
 ]
 FORBIDDEN = ["textual", "rich", "websockets", "httpx", "aiohttp", "asyncio", "uvicorn"]
 

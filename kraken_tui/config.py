@@ -20,10 +20,13 @@ import tomllib
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import platformdirs
+
+if TYPE_CHECKING:
+    from kraken_tui.alerts.settings import AlertSettings
 
 APP_NAME = "kraken-tui"
 CONFIG_ENV = "KRAKEN_TUI_CONFIG"
@@ -61,6 +64,7 @@ class Config:
     source: Path | None = None  # the file the settings came from, if any
     log_path: Path | None = None  # where the monitor logs (banners name it)
     demo: bool = False  # endpoints and keys come from the embedded simulator
+    alerts: AlertSettings | None = None  # [[alerts]] and [alert_outputs] of the config file
 
     @property
     def has_credentials(self) -> bool:
@@ -246,13 +250,20 @@ def _check_private(path: Path) -> None:
 
 def parse_config(data: Mapping[str, Any], where: str = "") -> dict[str, Any]:
     """Validate a parsed TOML table (unknown keys are errors: typos matter)."""
+    from kraken_tui.alerts.settings import ALERT_KEYS  # alerts import this module
+
     values: dict[str, Any] = {}
     for key, value in data.items():
         name = f"{where}{key}"
+        if key in ALERT_KEYS:
+            values[key] = value  # checked as a whole by resolve_settings
+            continue
         check = _FILE_KEYS.get(key)
         if check is None:
             close = difflib.get_close_matches(key, _FILE_KEYS, n=1)
-            hint = f"did you mean {close[0]}?" if close else "known: " + ", ".join(_FILE_KEYS)
+            known = [*_FILE_KEYS, "alerts", "alert_outputs"]
+            close = difflib.get_close_matches(key, known, n=1)
+            hint = f"did you mean {close[0]}?" if close else "known: " + ", ".join(known)
             raise ConfigError(f"{name}: unknown setting; {hint}")
         values[key] = check(name, value)
     return values
@@ -333,10 +344,19 @@ def resolve_settings(
         fix = "fix the path" if flags.get("--config") else f"fix or unset {CONFIG_ENV}"
         raise ConfigError(f"{path}: config file not found; {fix}")
 
+    from kraken_tui.alerts.settings import ALERT_KEYS, parse_alert_settings
+
     values: dict[str, Any] = {}
     if demo:
         values.update(symbols=DEMO_SYMBOLS, dead_man_switch=DEMO_DEAD_MAN_SWITCH)
-    values.update({k: v for k, v in file.items() if k not in ("api_key", "api_secret")})
+    alert_data = {k: file[k] for k in ALERT_KEYS if k in file}
+    if alert_data:
+        try:
+            values["alerts"] = parse_alert_settings(alert_data)
+        except ConfigError as exc:
+            raise ConfigError(f"{path}: {exc}") from None
+    values.update({k: v for k, v in file.items()
+                   if k not in ("api_key", "api_secret", *ALERT_KEYS)})
     for flag, key in SETTING_FLAGS.items():
         if flags.get(flag) is None:
             continue

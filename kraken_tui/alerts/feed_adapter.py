@@ -1,8 +1,8 @@
 """Feed events -> engine observations, for the events that are already stable.
 
 The monitor's feed thread and ``kraken-tui events`` both call ``observe_feed_event``
-with every feed event; tickers and fills go straight to ``observe_ticker`` /
-``observe_fill`` (their event types are the feed's to define).
+with every feed event (tickers included); fills go to ``observe_fill`` once the feed
+reports them.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from kraken_tui.feed.events import (
     FeedEvent,
     PairStatusChanged,
     SystemStatusChanged,
+    TickerUpdated,
 )
 from kraken_tui.ui.widgets.fmt import parse_time  # pure text helper: no Textual import
 
@@ -24,6 +25,8 @@ def observe_feed_event(engine: AlertEngine, event: FeedEvent) -> list[AlertFired
     """Hand one feed event to the engine; returns what fired (often nothing)."""
     if isinstance(event, BookUpdated):
         return engine.observe_book_event(event)
+    if isinstance(event, TickerUpdated):
+        return engine.observe_ticker(event)
     if isinstance(event, ConnectionChanged):
         return engine.observe_endpoint(event.endpoint, event.state == "connected")
     if isinstance(event, SystemStatusChanged):

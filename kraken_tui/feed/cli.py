@@ -15,10 +15,14 @@ import logging
 import signal
 import sys
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 from typing import Any, TextIO
 
 from kraken_tui import __version__
-from kraken_tui.config import ConfigError, check_seconds, default_config_path
+from kraken_tui.alerts.rules import AlertRuleError, Rule
+from kraken_tui.alerts.runtime import AlertRuntime
+from kraken_tui.alerts.settings import AlertOutputs, AlertSettings, parse_cli_rules
+from kraken_tui.config import Config, ConfigError, check_seconds, default_config_path
 from kraken_tui.feed.connection import Feed, FeedConfig
 from kraken_tui.feed.events import FeedEvent
 from kraken_tui.feed.feed_config import feed_config
@@ -46,6 +50,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                        "(.gz and .zst compress); see kraken_tui/record")
     group.add_argument("--book-interval", default="0", metavar="S",
                        help="at most one book event per symbol per S seconds")
+    group.add_argument("--alert", action="append", default=[], metavar="RULE",
+                       help="an alert rule (repeatable), e.g. 'BTC/USD last > 70000', "
+                       "'stale > 30', fill: each firing is an \"alert\" event; rules in "
+                       "the config's [[alerts]] apply too (docs/ALERTS.md)")
     group.add_argument("--replay", metavar="FILE",
                        help="print the events of a recording (from `kraken-tui record` or "
                        "--record) instead of connecting; exits 0 at its end")
@@ -70,9 +78,17 @@ def run(args: argparse.Namespace, flags: Mapping[str, Any],
         parser.error(str(exc))
     if args.every_frame and book_interval:
         parser.error("--every-frame and --book-interval: choose one")
+    try:
+        cli_rules = parse_cli_rules(args.alert)
+    except AlertRuleError as exc:
+        parser.error(str(exc))
     pull = not (args.every_frame or book_interval)
     if args.replay is not None:
-        return _replay(args, flags, parser, out or sys.stdout, duration, book_interval, pull)
+        config = settings({k: v for k, v in flags.items() if k not in _NOT_WITH_REPLAY},
+                          parser)
+        alerts = _alerts(config, cli_rules, private=False)
+        return _replay(args, flags, parser, out or sys.stdout, duration, book_interval, pull,
+                       alerts)
     if args.speed != "max":
         parser.error("--speed: only with --replay FILE")
     config = settings(flags, parser)
@@ -95,8 +111,9 @@ def run(args: argparse.Namespace, flags: Mapping[str, Any],
             except RecordingError as exc:
                 return fail(parser, str(exc))
             try:
+                alerts = _alerts(config, cli_rules, private=private)
                 return asyncio.run(_live(feed, duration, out or sys.stdout, parser, recorder,
-                                         pull=pull))
+                                         pull=pull, alerts=alerts))
             except KeyboardInterrupt:
                 return 0
             finally:
@@ -130,9 +147,19 @@ async def _preflight(config: FeedConfig) -> str | None:
     return None
 
 
+def _alerts(config: Config, cli_rules: tuple[Rule, ...], *, private: bool) -> Alerts | None:
+    """The config's rules and outputs plus ``--alert`` rules; None when there are none."""
+    settings = config.alerts or AlertSettings()
+    rules = (*settings.rules, *cli_rules)
+    if not rules:
+        return None
+    endpoints = ("public", "private") if private else ("public",)
+    return Alerts(rules, settings.outputs, config.symbols, endpoints)
+
+
 async def _live(config: FeedConfig, duration: float | None, out: TextIO,
                 parser: argparse.ArgumentParser, recorder: RecordingWriter | None = None, *,
-                pull: bool = True) -> int:
+                pull: bool = True, alerts: Alerts | None = None) -> int:
     from kraken_tui.cli import fail
 
     if config.wants_private:
@@ -144,7 +171,7 @@ async def _live(config: FeedConfig, duration: float | None, out: TextIO,
                   on_books_dirty: Callable[[], None] | None) -> Feed:
         return Feed(config, sink, recorder=recorder, on_books_dirty=on_books_dirty)
 
-    return await _stream(make_feed, duration, out, pull=pull)
+    return await _stream(make_feed, duration, out, pull=pull, alerts=alerts)
 
 
 #: Flags a replay cannot honour: the recording decides what is in it.
@@ -153,7 +180,7 @@ _NOT_WITH_REPLAY = ("--symbol", "--depth", "--dead-man-switch")
 
 def _replay(args: argparse.Namespace, flags: Mapping[str, Any],
             parser: argparse.ArgumentParser, out: TextIO, duration: float | None,
-            book_interval: float, pull: bool) -> int:
+            book_interval: float, pull: bool, alerts: Alerts | None) -> int:
     from kraken_tui.cli import fail
 
     for flag, given in (("--record", args.record), ("--private", args.private)):
@@ -179,16 +206,30 @@ def _replay(args: argparse.Namespace, flags: Mapping[str, Any],
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr,
                         format=f"{parser.prog}: %(levelname)s %(message)s")
     try:
-        return asyncio.run(_stream(make_feed, duration, out, pull=pull))
+        if alerts is not None:  # the recording's symbols, not the config's
+            alerts = replace(alerts, books=plan.symbols)
+        return asyncio.run(_stream(make_feed, duration, out, pull=pull, alerts=alerts))
     except KeyboardInterrupt:
         return 0
 
 
+@dataclass(frozen=True)
+class Alerts:
+    """What the alert runtime needs for one run of ``events``."""
+
+    rules: tuple[Rule, ...]
+    outputs: AlertOutputs
+    books: tuple[str, ...]
+    endpoints: tuple[str, ...]
+
+
 async def _stream(make_feed: Callable[[Callable[[FeedEvent], None],
                                        Callable[[], None] | None], Feed],
-                  duration: float | None, out: TextIO, *, pull: bool = True) -> int:
+                  duration: float | None, out: TextIO, *, pull: bool = True,
+                  alerts: Alerts | None = None) -> int:
     """``pull``: book events coalesce by backpressure (``output.py``); else one per frame
-    (or per ``--book-interval``), written as they come."""
+    (or per ``--book-interval``), written as they come. ``alerts``: each event also goes
+    to the alert engine, and each firing is written right after the event that made it."""
     loop = asyncio.get_running_loop()
     feed: Feed | None = None
 
@@ -196,12 +237,23 @@ async def _stream(make_feed: Callable[[Callable[[FeedEvent], None],
         if feed is not None:
             feed.stop()
 
-    if pull:
-        output = EventOutput(out, on_broken=broken)
-        feed = make_feed(output.emit, output.kick)
+    output = EventOutput(out, on_broken=broken) if pull else None
+    write: Callable[[Any], None] = output.emit if output is not None else write_now(out, broken)
+    runtime = None
+    sink: Callable[[FeedEvent], None] = write
+    if alerts is not None:
+        runtime = AlertRuntime(alerts.rules, alerts.outputs, write, books=alerts.books,
+                               endpoints=alerts.endpoints)
+        observe = runtime.observe
+
+        def sink(event: FeedEvent) -> None:
+            write(event)
+            observe(event)
+
+        runtime.start(loop)
+    feed = make_feed(sink, output.kick if output is not None else None)
+    if output is not None:
         output.start(loop, feed.books.flush_views)
-    else:
-        feed = make_feed(write_now(out, broken), None)
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, feed.stop)
@@ -210,6 +262,8 @@ async def _stream(make_feed: Callable[[Callable[[FeedEvent], None],
     try:
         await feed.run()
     finally:
-        if pull:
+        if runtime is not None:
+            await runtime.aclose()
+        if output is not None:
             await output.aclose()
     return 0

@@ -46,6 +46,7 @@ from kraken_tui.feed.liveness import Liveness
 from kraken_tui.feed.private_session import PrivateHandshake, SessionFailed
 from kraken_tui.feed.rest import KrakenRest, KrakenRestError
 from kraken_tui.feed.stats import EndpointStats
+from kraken_tui.feed.tickers import TickerTracker
 from kraken_tui.kraken.frames import (
     BalancesFrame,
     BookFrame,
@@ -60,6 +61,7 @@ from kraken_tui.kraken.frames import (
     subscribe_request,
 )
 from kraken_tui.kraken.instruments import InstrumentTable
+from kraken_tui.kraken.market import TickerFrame
 
 log = logging.getLogger(__name__)
 
@@ -126,6 +128,8 @@ class Feed:
             on_settled=lambda: self._public_result.__setitem__("delivered", True),
             on_dirty=on_books_dirty,
         )
+        self.tickers = TickerTracker(config.symbols, send=self._send_public, emit=self.emit,
+                                     next_req_id=self.next_req_id)
         self.account = PrivateAccount(lambda: self.rest, self.emit, self.instruments,
                                       self._new_backoff)
         self.liveness = Liveness(clock=clock, emit=self.emit, next_req_id=self.next_req_id,
@@ -338,8 +342,7 @@ class Feed:
         """Run a session with a heartbeat deadline and periodic pings beside it."""
         stats = self.stats[endpoint]
         stats.closing_reason = ""
-        on_silence = (lambda: self.books.invalidate_all("heartbeat_timeout")) \
-            if endpoint == "public" else self.account.invalidate
+        on_silence = self._public_silent if endpoint == "public" else self.account.invalidate
         watchdog = asyncio.create_task(self.liveness.watchdog(ws, endpoint, stats, on_silence))
         pinger = asyncio.create_task(self.liveness.pinger(ws, endpoint))
         result: dict[str, bool] = {"delivered": False}
@@ -360,10 +363,16 @@ class Feed:
         delivered = result["delivered"] or (endpoint == "private" and self.account.delivered)
         return delivered, reason
 
+    def _public_silent(self) -> None:
+        self.books.invalidate_all("heartbeat_timeout")
+        self.tickers.invalidate_all("heartbeat_timeout")
+
     def _on_disconnect(self, endpoint: Endpoint, reason: str) -> None:
         if endpoint == "public":
             self._public_ws = None
-            self.books.disconnected(reason if reason == "heartbeat_timeout" else "disconnected")
+            why = reason if reason == "heartbeat_timeout" else "disconnected"
+            self.books.disconnected(why)
+            self.tickers.invalidate_all(why)
         else:
             self.handshake.closed()
             self.account.invalidate()
@@ -426,6 +435,7 @@ class Feed:
         if endpoint == "public":
             return {
                 BookFrame: self._on_book_frame,
+                TickerFrame: self.tickers.on_frame,
                 MethodResponse: self._on_public_response,
                 InstrumentFrame: self._on_instrument,
                 **common,
@@ -459,6 +469,7 @@ class Feed:
         self.system_status = system
         self.emit(SystemStatusChanged(system, frame.version))
         self.books.set_maintenance(system == "maintenance")
+        self.tickers.set_maintenance(system == "maintenance")
 
     def _on_instrument(self, frame: InstrumentFrame) -> None:
         for symbol, status in self.instruments.apply(frame):
@@ -469,6 +480,7 @@ class Feed:
         if not self._books_requested:
             self._books_requested = True
             self.books.start()
+            self.tickers.start()
 
     async def _precision_from_rest(self) -> None:
         """Fallback when the instrument channel is refused: REST AssetPairs."""
@@ -486,6 +498,9 @@ class Feed:
                 self.emit(FeedError("public", f"{resp.method} refused",
                                     f"{resp.channel or 'instrument'}: {error}"))
                 self._spawn(self._precision_from_rest(), "rest")
+            return
+        if self.tickers.owns(resp):
+            self.tickers.on_response(resp)
             return
         self.books.on_response(resp)
 

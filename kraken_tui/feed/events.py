@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, ClassVar, Literal
 
+from kraken_tui.kraken.market import Ticker
 from kraken_tui.kraken.models import Balance, BookView, Order
 
 Endpoint = Literal["public", "private"]
@@ -17,7 +18,8 @@ ConnState = Literal["connecting", "connected", "disconnected", "backoff"]
 
 
 def _dec(value: Decimal | None) -> str | None:
-    return None if value is None else str(value)
+    """The value's own digits, never exponent notation (``0.00000000``, not ``0E-8``)."""
+    return None if value is None else f"{value:f}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +86,36 @@ class BookUpdated(FeedEvent):
         }
         if self.view is not None:
             out["depth"] = self.view.depth
+        if self.reason:
+            out["reason"] = self.reason
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class TickerUpdated(FeedEvent):
+    """A symbol's ticker; ``valid`` False the moment it stops being trustworthy."""
+
+    kind: ClassVar[str] = "ticker"
+    symbol: str
+    valid: bool
+    ticker: Ticker | None = None
+    reason: str = ""  # why it is invalid: disconnected, heartbeat_timeout, maintenance
+
+    @property
+    def last(self) -> Decimal | None:  # the alert engine's TickerLike
+        return self.ticker.last if self.ticker is not None else None
+
+    @property
+    def change_pct(self) -> Decimal | None:
+        return self.ticker.change_pct if self.ticker is not None else None
+
+    def to_json(self) -> dict[str, Any]:
+        t = self.ticker
+        out: dict[str, Any] = {"event": self.kind, "symbol": self.symbol}
+        for name in ("last", "bid", "ask", "high", "low", "volume", "vwap", "change",
+                     "change_pct"):
+            out[name] = _dec(getattr(t, name)) if t is not None else None
+        out["valid"] = self.valid
         if self.reason:
             out["reason"] = self.reason
         return out

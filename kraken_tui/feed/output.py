@@ -23,14 +23,18 @@ import logging
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import TextIO
-
-from kraken_tui.feed.events import FeedEvent
+from typing import Any, Protocol, TextIO
 
 log = logging.getLogger(__name__)
 
 
-def event_line(event: FeedEvent) -> str:
+class Line(Protocol):
+    """Anything written as one JSON line: a feed event, an alert."""
+
+    def to_json(self) -> dict[str, Any]: ...
+
+
+def event_line(event: Line) -> str:
     return json.dumps(event.to_json(), default=str) + "\n"
 
 
@@ -56,7 +60,7 @@ class EventOutput:
         self._loop = loop
         self._pull = pull
 
-    def emit(self, event: FeedEvent) -> None:
+    def emit(self, event: Line) -> None:
         """The feed's sink (loop thread)."""
         if self._broken:
             return
@@ -123,10 +127,10 @@ class EventOutput:
         self._writer.shutdown(wait=True)
 
 
-def write_now(out: TextIO, on_broken: Callable[[], None]) -> Callable[[FeedEvent], None]:
+def write_now(out: TextIO, on_broken: Callable[[], None]) -> Callable[[Line], None]:
     """A sink writing each event as it comes (``--every-frame``: one event per frame)."""
 
-    def write(event: FeedEvent) -> None:
+    def write(event: Line) -> None:
         try:
             out.write(event_line(event))
             out.flush()

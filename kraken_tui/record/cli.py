@@ -34,5 +34,5 @@ def run(args: argparse.Namespace, flags: Mapping[str, Any],
     # Views are not printed, so build them rarely: the recording is the frames.
     events_args = argparse.Namespace(private=args.private, duration=args.duration,
                                      book_interval="1", every_frame=False, record=args.output,
-                                     replay=None, speed="max")
+                                     replay=None, speed="max", alert=[])
     return events_cli.run(events_args, flags, parser, out=_Discard())

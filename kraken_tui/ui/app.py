@@ -37,6 +37,7 @@ from kraken_tui.feed.events import (
     ModeChanged,
     RoundTrip,
     SystemStatusChanged,
+    TickerUpdated,
 )
 from kraken_tui.record.replay import ReplayProgress
 from kraken_tui.ui.keys import MONITOR_BINDINGS
@@ -258,6 +259,8 @@ class KrakenMonitor(App[None]):
         if isinstance(event, BookUpdated):
             if self._mailbox.put(event):
                 self.post_message(BookMessage(event))
+        elif isinstance(event, TickerUpdated):
+            return  # nothing on screen draws tickers yet (issue 14): no message per trade
         else:
             self.post_message(wrap_event(event))
 

@@ -1,0 +1,65 @@
+"""Alerts beside a running feed: the engine fed with every event, ticked, and the hook run.
+
+Used on the feed's own event loop (``kraken-tui events``; the monitor's feed thread),
+so evaluation adds no hop: an alert is decided by the same call that emits the event
+that made it true. ``on_alert`` runs in the background and never blocks the feed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Iterable
+
+from kraken_tui.alerts.engine import AlertEngine
+from kraken_tui.alerts.feed_adapter import observe_feed_event
+from kraken_tui.alerts.fired import AlertFired
+from kraken_tui.alerts.outputs import HookRunner
+from kraken_tui.alerts.rules import Rule
+from kraken_tui.alerts.settings import AlertOutputs
+from kraken_tui.feed.events import FeedEvent
+
+log = logging.getLogger(__name__)
+
+TICK_S = 1.0
+
+
+class AlertRuntime:
+    """The engine, its 1 Hz tick and the ``on_alert`` hook, for one feed."""
+
+    def __init__(self, rules: Iterable[Rule], outputs: AlertOutputs,
+                 on_alert: Callable[[AlertFired], None], *,
+                 books: Iterable[str] = (), endpoints: Iterable[str] = ("public",)) -> None:
+        """``on_alert``: where each firing goes (an events line, a toast), on the loop."""
+        self.engine = AlertEngine(rules)
+        self.engine.watch(books=books, endpoints=endpoints)
+        self.outputs = outputs
+        self._on_alert = on_alert
+        self._hook = (HookRunner(outputs.on_alert, outputs.on_alert_timeout)
+                      if outputs.on_alert else None)
+        self._ticker: asyncio.TimerHandle | None = None
+
+    def observe(self, event: FeedEvent) -> None:
+        """Every feed event, as it is emitted."""
+        self._fired(observe_feed_event(self.engine, event))
+
+    def start(self, loop: asyncio.AbstractEventLoop) -> None:
+        def tick() -> None:
+            self._fired(self.engine.tick())
+            self._ticker = loop.call_later(TICK_S, tick)
+
+        self._ticker = loop.call_later(TICK_S, tick)
+
+    def _fired(self, fired: list[AlertFired]) -> None:
+        for alert in fired:
+            log.warning("alert: %s (%s = %s)", alert.message, alert.rule.text, alert.value)
+            self._on_alert(alert)
+            if self._hook is not None and self.outputs.runs_command(alert.kind):
+                self._hook.submit(alert)
+
+    async def aclose(self) -> None:
+        """Stop ticking; let hooks in flight finish (each within its timeout)."""
+        if self._ticker is not None:
+            self._ticker.cancel()
+        if self._hook is not None:
+            await self._hook.drain()

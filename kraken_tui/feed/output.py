@@ -6,9 +6,9 @@ behind. Here the feed never waits on the output. Lines queue on the event loop; 
 single thread writes each batch; while it writes, the feed keeps applying frames, and
 books only get *dirty*. When the thread is free again, the latest view of each dirty
 book is built and written (``BookTracker.flush_views``): a burst costs one view per
-book per write, never a queue of stale views. Every other event (validity changes,
-resyncs, connection changes, ...) is queued as it comes, so all of them are written,
-in order.
+book per write, never a queue of stale views; likewise a valid ticker replaces its
+symbol's unwritten one. Every other event (validity changes, resyncs, connection
+changes, alerts, ...) is queued as it comes, so all of them are written, in order.
 
 A flush is scheduled with ``call_soon``: it runs once the feed's reader has drained
 the frames already received, which is what lets a burst collapse even when the
@@ -24,6 +24,8 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Protocol, TextIO
+
+from kraken_tui.feed.events import TickerUpdated
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +48,7 @@ class EventOutput:
         self._out = out
         self._on_broken = on_broken
         self._pending: list[str] = []
+        self._ticker_at: dict[str, int] = {}  # symbol -> its valid ticker line in _pending
         self._pull: Callable[[], None] = lambda: None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._writer = ThreadPoolExecutor(1, thread_name_prefix="events-out")
@@ -61,10 +64,21 @@ class EventOutput:
         self._pull = pull
 
     def emit(self, event: Line) -> None:
-        """The feed's sink (loop thread)."""
+        """The feed's sink (loop thread). A valid ticker replaces its symbol's valid ticker
+        still waiting to be written (in place); an invalid one is always kept."""
         if self._broken:
             return
-        self._pending.append(event_line(event))
+        line = event_line(event)
+        if isinstance(event, TickerUpdated):
+            at = self._ticker_at.get(event.symbol)
+            if event.valid and at is not None:
+                self._pending[at] = line
+                return
+            if event.valid:
+                self._ticker_at[event.symbol] = len(self._pending)
+            else:
+                self._ticker_at.pop(event.symbol, None)
+        self._pending.append(line)
         self.kick()
 
     def kick(self) -> None:
@@ -83,6 +97,7 @@ class EventOutput:
             return
         data = "".join(self._pending)
         self._pending.clear()
+        self._ticker_at.clear()
         self._busy = True
         self._idle.clear()
         future = self._writer.submit(self._write, data)
@@ -107,6 +122,7 @@ class EventOutput:
         if isinstance(exc, BrokenPipeError | ConnectionResetError):
             self._broken = True
             self._pending.clear()
+            self._ticker_at.clear()
             self._on_broken()
             return
         if exc is not None:

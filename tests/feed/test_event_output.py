@@ -81,3 +81,35 @@ def test_a_reader_that_goes_away_stops_the_feed_and_nothing_more_is_written() ->
         return 0
 
     assert asyncio.run(scenario()) == 0
+
+
+def test_tickers_coalesce_to_the_latest_but_an_invalid_one_is_always_written() -> None:
+    from decimal import Decimal
+
+    from kraken_tui.feed.events import TickerUpdated
+    from kraken_tui.kraken.market import Ticker
+
+    def tick(last: int, valid: bool = True) -> TickerUpdated:
+        d = Decimal(last)
+        return TickerUpdated("BTC/USD", valid, Ticker("BTC/USD", d, d, d, d, d, d, d, d, d,
+                                                      d, d), "" if valid else "disconnected")
+
+    async def scenario() -> list[dict]:
+        out = GatedWriter()
+        output = EventOutput(out, on_broken=lambda: None)
+        output.start(asyncio.get_running_loop(), lambda: None)
+        output.emit(ConnectionChanged("public", "connected", 1))
+        await asyncio.wait_for(asyncio.to_thread(out.writing.wait, WAIT_S), WAIT_S)
+        for last in range(1, 51):  # a burst of trades while the reader is stuck
+            output.emit(tick(last))
+        output.emit(tick(50, valid=False))
+        output.emit(tick(60))
+        output.emit(tick(61))
+        out.gate.set()
+        await asyncio.wait_for(output.aclose(), WAIT_S)
+        return out.lines
+
+    lines = asyncio.run(scenario())
+    assert [(e["event"], e.get("last"), e.get("valid")) for e in lines] == [
+        ("connection", None, None), ("ticker", "50", True), ("ticker", "50", False),
+        ("ticker", "61", True)]

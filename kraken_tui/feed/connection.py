@@ -38,13 +38,12 @@ from kraken_tui.feed.events import (
     FeedEvent,
     FeedStats,
     ModeChanged,
-    PairStatusChanged,
-    SystemStatusChanged,
 )
 from kraken_tui.feed.feed_config import FeedConfig
 from kraken_tui.feed.liveness import Liveness
 from kraken_tui.feed.private_session import PrivateHandshake, SessionFailed
-from kraken_tui.feed.rest import KrakenRest, KrakenRestError
+from kraken_tui.feed.public_channels import PublicChannels
+from kraken_tui.feed.rest import KrakenRest
 from kraken_tui.feed.stats import EndpointStats
 from kraken_tui.feed.tickers import TickerTracker
 from kraken_tui.kraken.frames import (
@@ -84,7 +83,7 @@ class FrameRecorder(Protocol):
     def write(self, conn: Endpoint, raw: str | bytes) -> None: ...
 
 
-class Feed:
+class Feed(PublicChannels):
     """Owns both Kraken connections; see the module docstring."""
 
     def __init__(
@@ -446,63 +445,6 @@ class Feed:
             MethodResponse: self.handshake.on_response,
             **common,
         }
-
-    # ------------------------------------------------------------------ public frames
-
-    def _on_book_frame(self, frame: BookFrame) -> None:
-        on_book = self.books.on_book
-        for data in frame.books:
-            on_book(data, frame.is_snapshot)
-
-    def _on_malformed(self, endpoint: Endpoint, frame: FrameError) -> None:
-        stats = self.stats[endpoint]
-        stats.malformed += 1
-        log.warning("%s: malformed frame #%d: %s", endpoint, stats.malformed, frame.reason)
-        # Report the first few, then one in a hundred: a flood must not flood the UI.
-        if stats.malformed <= 10 or stats.malformed % 100 == 0:
-            self.emit(FeedError(endpoint, "malformed frame", frame.reason))
-
-    def _on_status(self, frame: StatusFrame) -> None:
-        system = frame.system
-        if system == self.system_status:
-            return
-        self.system_status = system
-        self.emit(SystemStatusChanged(system, frame.version))
-        self.books.set_maintenance(system == "maintenance")
-        self.tickers.set_maintenance(system == "maintenance")
-
-    def _on_instrument(self, frame: InstrumentFrame) -> None:
-        for symbol, status in self.instruments.apply(frame):
-            self.emit(PairStatusChanged(symbol, status))
-        self._request_books()
-
-    def _request_books(self) -> None:
-        if not self._books_requested:
-            self._books_requested = True
-            self.books.start()
-            self.tickers.start()
-
-    async def _precision_from_rest(self) -> None:
-        """Fallback when the instrument channel is refused: REST AssetPairs."""
-        assert self.rest is not None
-        try:
-            self.instruments.apply_asset_pairs(await self.rest.asset_pairs())
-        except KrakenRestError as exc:
-            self.emit(FeedError("rest", "AssetPairs failed", str(exc)))
-        self._request_books()
-
-    def _on_public_response(self, resp: MethodResponse) -> None:
-        if resp.channel == "instrument" or (not resp.symbol and not self._books_requested):
-            if not resp.success:
-                error = resp.error or "unknown error"
-                self.emit(FeedError("public", f"{resp.method} refused",
-                                    f"{resp.channel or 'instrument'}: {error}"))
-                self._spawn(self._precision_from_rest(), "rest")
-            return
-        if self.tickers.owns(resp):
-            self.tickers.on_response(resp)
-            return
-        self.books.on_response(resp)
 
     # ------------------------------------------------------------------ periodic
 

@@ -1,0 +1,104 @@
+"""The public connection's frames and replies, routed to their state (``Feed``'s half).
+
+A mixin of ``Feed`` (``connection.py`` keeps the transport: connect, reconnect,
+sessions, liveness); here is what each public frame means: books, tickers, the
+exchange status, the instrument list and the replies to our subscribes.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from kraken_tui.feed.books import BookTracker
+from kraken_tui.feed.events import (
+    Endpoint,
+    ErrorSource,
+    FeedError,
+    FeedEvent,
+    PairStatusChanged,
+    SystemStatusChanged,
+)
+from kraken_tui.feed.rest import KrakenRest, KrakenRestError
+from kraken_tui.feed.stats import EndpointStats
+from kraken_tui.feed.tickers import TickerTracker
+from kraken_tui.kraken.frames import (
+    BookFrame,
+    FrameError,
+    InstrumentFrame,
+    MethodResponse,
+    StatusFrame,
+)
+from kraken_tui.kraken.instruments import InstrumentTable
+
+log = logging.getLogger("kraken_tui.feed.connection")
+
+
+class PublicChannels:
+    """What ``Feed`` provides to this half (set in ``Feed.__init__``)."""
+
+    books: BookTracker
+    tickers: TickerTracker
+    instruments: InstrumentTable
+    stats: dict[Endpoint, EndpointStats]
+    system_status: str | None
+    rest: KrakenRest | None
+    _books_requested: bool
+    emit: Callable[[FeedEvent], None]
+    _spawn: Callable[[Coroutine[Any, Any, Any], ErrorSource], None]
+
+    def _on_book_frame(self, frame: BookFrame) -> None:
+        on_book = self.books.on_book
+        for data in frame.books:
+            on_book(data, frame.is_snapshot)
+
+    def _on_malformed(self, endpoint: Endpoint, frame: FrameError) -> None:
+        stats = self.stats[endpoint]
+        stats.malformed += 1
+        log.warning("%s: malformed frame #%d: %s", endpoint, stats.malformed, frame.reason)
+        # Report the first few, then one in a hundred: a flood must not flood the UI.
+        if stats.malformed <= 10 or stats.malformed % 100 == 0:
+            self.emit(FeedError(endpoint, "malformed frame", frame.reason))
+
+    def _on_status(self, frame: StatusFrame) -> None:
+        system = frame.system
+        if system == self.system_status:
+            return
+        self.system_status = system
+        self.emit(SystemStatusChanged(system, frame.version))
+        self.books.set_maintenance(system == "maintenance")
+        self.tickers.set_maintenance(system == "maintenance")
+
+    def _on_instrument(self, frame: InstrumentFrame) -> None:
+        for symbol, status in self.instruments.apply(frame):
+            self.emit(PairStatusChanged(symbol, status))
+        self._request_books()
+
+    def _request_books(self) -> None:
+        if not self._books_requested:
+            self._books_requested = True
+            self.books.start()
+            self.tickers.start()
+
+    async def _precision_from_rest(self) -> None:
+        """Fallback when the instrument channel is refused: REST AssetPairs."""
+        assert self.rest is not None
+        try:
+            self.instruments.apply_asset_pairs(await self.rest.asset_pairs())
+        except KrakenRestError as exc:
+            self.emit(FeedError("rest", "AssetPairs failed", str(exc)))
+        self._request_books()
+
+    def _on_public_response(self, resp: MethodResponse) -> None:
+        if resp.channel == "instrument" or (not resp.symbol and not self._books_requested):
+            if not resp.success:
+                error = resp.error or "unknown error"
+                self.emit(FeedError("public", f"{resp.method} refused",
+                                    f"{resp.channel or 'instrument'}: {error}"))
+                self._spawn(self._precision_from_rest(), "rest")
+            return
+        if self.tickers.owns(resp):
+            self.tickers.on_response(resp)
+            return
+        self.books.on_response(resp)

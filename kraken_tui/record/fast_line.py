@@ -3,8 +3,9 @@
 A recorded book line is ``{"t":T,"conn":C,"frame":<book frame>}``. Slicing the frame out
 and then decoding it reads every byte twice; here msgspec decodes the whole line
 against the book frame's own schema (``WireBookMessage``, the live feed's fast path),
-so the result is exactly what the live feed made of the same frame text. Anything else
-(other frames, other tools' lines, odd tokens) returns None and takes the general path.
+and ``frames.book_frame_from_wire`` turns it into the BookFrame the live feed makes of
+the same frame text. Anything else (other frames, other tools' lines, odd tokens)
+raises ``DECODE_ERRORS`` or gives None there, and takes the general path.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Literal
 
 import msgspec
 
-from kraken_tui.kraken.frames import BookFrame, WireBookMessage, book_frame_from_wire
+from kraken_tui.kraken.frames import WireBookMessage
 
 _PREFIX = '{"t":'
 _BOOK_MARK = ',"frame":{"channel":"book",'
@@ -26,17 +27,7 @@ class _RecordedBookLine(msgspec.Struct, gc=False):
 
 
 _DECODER = msgspec.json.Decoder(_RecordedBookLine, float_hook=str)
-
-
-def decode_book_line(line: str) -> tuple[float, str, BookFrame] | None:
-    """(t, conn, the book frame), or None for any other line."""
-    if not line.startswith(_PREFIX) or _BOOK_MARK not in line:
-        return None
-    try:
-        decoded = _DECODER.decode(line)
-    except (msgspec.DecodeError, ValueError, TypeError, RecursionError):
-        return None
-    frame = book_frame_from_wire(decoded.frame)
-    if frame is None:
-        return None
-    return decoded.t, decoded.conn, frame
+#: For the replay's innermost loop: the decoder itself (raises ``DECODE_ERRORS`` on any
+#: line that is not a recorded book line) and ``book_frame_from_wire`` for its frame.
+decode_recorded_book = _DECODER.decode
+DECODE_ERRORS = (msgspec.DecodeError, ValueError, TypeError, RecursionError)

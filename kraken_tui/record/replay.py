@@ -33,10 +33,10 @@ from kraken_tui.config import DEPTHS
 from kraken_tui.feed.connection import Feed
 from kraken_tui.feed.events import ConnectionChanged, FeedEvent, ModeChanged
 from kraken_tui.feed.feed_config import FeedConfig
-from kraken_tui.kraken.frames import MethodResponse, decode_frame
+from kraken_tui.kraken.frames import MethodResponse, book_frame_from_wire, decode_frame
 from kraken_tui.kraken.models import PairInfo
 from kraken_tui.record.compression import RecordingError
-from kraken_tui.record.fast_line import decode_book_line
+from kraken_tui.record.fast_line import DECODE_ERRORS, decode_recorded_book
 from kraken_tui.record.reader import RecordingReader, precision_from_snapshot
 
 log = logging.getLogger(__name__)
@@ -255,7 +255,8 @@ class ReplayFeed(Feed):
         private.pop(MethodResponse)  # the private handshake is not replayed
         private_stats = self.stats["private"]
         self._first_line = 2 if reader.metadata is not None else 1
-        decode, fast, parse = decode_frame, decode_book_line, reader.parse
+        decode, parse = decode_frame, reader.parse
+        decode_line, from_wire = decode_recorded_book, book_frame_from_wire
         self._anchor = (self._loop.time(), 0.0)
         paced = self.paused or self.speed is not None  # changes only while we yield
         on_book = self.books.on_book
@@ -264,15 +265,18 @@ class ReplayFeed(Feed):
         skipped = 0  # lines that held no frame
         for first_line, batch in reader.batches():
             for line_no, line in enumerate(batch, first_line):
-                hit = fast(line)
-                if hit is not None and line_no & _YIELD_MASK and not paced and hit[1] == "public":
-                    frame = hit[2]  # the common case, kept to the bare minimum
-                    snapshot = frame.is_snapshot
-                    for data in frame.books:
-                        on_book(data, snapshot)
-                    continue
-                if hit is not None:
-                    t, conn, frame = hit
+                try:
+                    hit = decode_line(line)
+                except DECODE_ERRORS:
+                    hit = None
+                frame = from_wire(hit.frame) if hit is not None else None
+                if frame is not None:
+                    if line_no & _YIELD_MASK and not paced and hit.conn == "public":
+                        snapshot = frame.is_snapshot  # the common case, kept bare
+                        for data in frame.books:
+                            on_book(data, snapshot)
+                        continue
+                    t, conn = hit.t, hit.conn
                 else:
                     recorded = parse(line, line_no)
                     if recorded is None:

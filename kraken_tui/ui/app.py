@@ -406,9 +406,12 @@ class KrakenMonitor(App[None]):
             self.exit()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """The replay keys exist only in a replay (hidden from the footer otherwise)."""
+        """The replay keys exist only in a replay; depth and resync only outside one (a
+        recording cannot be asked for another depth or a fresh snapshot)."""
         if action.startswith("replay_"):
             return self.replay is not None
+        if action in ("cycle_depth", "resync"):
+            return self.replay is None
         return True
 
     def action_replay_pause(self) -> None:

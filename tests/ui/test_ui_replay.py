@@ -6,12 +6,10 @@ is scripted or faked between the file and the screen.
 
 from __future__ import annotations
 
-import asyncio
 import json
-import threading
 from pathlib import Path
 
-from ui_scenarios import demo_config, fixed_clock, wait_for
+from ui_scenarios import demo_config, fixed_clock, make_app, wait_for
 
 from kraken_tui.record.replay import ReplayFeed, parse_speed, plan_replay
 from kraken_tui.ui.app import KrakenMonitor
@@ -105,7 +103,7 @@ async def test_the_monitor_exits_by_itself_at_the_end_of_the_recording() -> None
 
 
 async def test_replay_keys_are_hidden_outside_a_replay() -> None:
-    app = KrakenMonitor(demo_config(), lambda config, sink: _Idle(), toasts=False)
+    app, _ = make_app([])
     async with app.run_test(size=(120, 34)) as pilot:
         assert app.check_action("replay_pause", ()) is False
         await pilot.press("question_mark")
@@ -114,20 +112,9 @@ async def test_replay_keys_are_hidden_outside_a_replay() -> None:
         assert "Pause replay" not in text and "Cycle the subscribed depth" in text
 
 
-class _Idle:
-    """A feed that says nothing until stopped."""
-
-    def __init__(self) -> None:
-        self._stopped = threading.Event()
-
-    async def run(self) -> None:
-        await asyncio.to_thread(self._stopped.wait, 30)
-
-    def stop(self) -> None:
-        self._stopped.set()
-
-    def request_resync(self, symbol: str | None = None) -> None:
-        pass
-
-    def set_depth(self, depth: int) -> None:
-        pass
+async def test_depth_and_resync_are_hidden_in_a_replay() -> None:
+    app, _ = replay_app(capture_path(DEPTHCHARGE))
+    async with app.run_test(size=(120, 34)):
+        assert app.check_action("cycle_depth", ()) is False
+        assert app.check_action("resync", ()) is False
+        assert app.check_action("replay_pause", ()) is True

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable, Iterable
 
 from kraken_tui.alerts.engine import AlertEngine
@@ -29,9 +30,11 @@ class AlertRuntime:
 
     def __init__(self, rules: Iterable[Rule], outputs: AlertOutputs,
                  on_alert: Callable[[AlertFired], None], *,
-                 books: Iterable[str] = (), endpoints: Iterable[str] = ("public",)) -> None:
-        """``on_alert``: where each firing goes (an events line, a toast), on the loop."""
-        self.engine = AlertEngine(rules)
+                 books: Iterable[str] = (), endpoints: Iterable[str] = ("public",),
+                 wall_clock: Callable[[], float] = time.time) -> None:
+        """``on_alert``: where each firing goes (an events line, a toast), on the loop;
+        ``wall_clock``: the firings' time (the monitor passes its own clock)."""
+        self.engine = AlertEngine(rules, wall_clock=wall_clock)
         self.engine.watch(books=books, endpoints=endpoints)
         self.outputs = outputs
         self._on_alert = on_alert
@@ -40,10 +43,15 @@ class AlertRuntime:
         self._ticker: asyncio.TimerHandle | None = None
 
     def observe(self, event: FeedEvent) -> None:
-        """Every feed event, as it is emitted."""
+        """Every feed event, as it is emitted (the first one starts the 1 Hz tick)."""
+        if self._ticker is None:
+            self.start(asyncio.get_running_loop())
         self._fired(observe_feed_event(self.engine, event))
 
     def start(self, loop: asyncio.AbstractEventLoop) -> None:
+        if self._ticker is not None:
+            return
+
         def tick() -> None:
             self._fired(self.engine.tick())
             self._ticker = loop.call_later(TICK_S, tick)

@@ -28,6 +28,7 @@ from textual.timer import Timer
 from textual.widgets import Footer
 from textual.worker import Worker, WorkerState
 
+from kraken_tui.alerts.settings import AlertSettings
 from kraken_tui.config import DEPTHS, Config, default_log_path
 from kraken_tui.feed.events import (
     BookUpdated,
@@ -40,6 +41,7 @@ from kraken_tui.feed.events import (
     TickerUpdated,
 )
 from kraken_tui.record.replay import ReplayProgress
+from kraken_tui.ui.app_modes import ReplayAndAlerts
 from kraken_tui.ui.keys import MONITOR_BINDINGS
 from kraken_tui.ui.mailbox import BookMailbox
 from kraken_tui.ui.messages import (
@@ -62,8 +64,9 @@ from kraken_tui.ui.notices import (
     feed_stopped,
     notices_for,
 )
-from kraken_tui.ui.replay import ReplayState, next_speed
+from kraken_tui.ui.replay import ReplayState
 from kraken_tui.ui.screens import HelpScreen, SymbolSwitcher
+from kraken_tui.ui.widgets.alerts import AlertsPanel
 from kraken_tui.ui.widgets.balances import BalancesTable
 from kraken_tui.ui.widgets.banner import BannerStack
 from kraken_tui.ui.widgets.book import BookLadder
@@ -110,7 +113,7 @@ class FeedLike(Protocol):
 
 FeedFactory = Callable[[Config, Sink], FeedLike]
 
-class KrakenMonitor(App[None]):
+class KrakenMonitor(ReplayAndAlerts, App[None]):
     """Order books, open orders, balances and connection health, kept honest."""
 
     CSS_PATH = "app.tcss"
@@ -127,12 +130,16 @@ class KrakenMonitor(App[None]):
         freeze_heap_after: float | None = None,
         replay: ReplayState | None = None,
         exit_at_replay_end: bool = True,
+        alerts: AlertSettings | None = None,
     ) -> None:
         """``freeze_heap_after``: seconds after mount to freeze the startup heap (a
         process-wide act, so the command asks for it; tests and embedders do not).
         ``replay``: the feed replays a recording (``--replay``): REPLAY in the status
-        bar, its keys shown, and the app exits at its end unless told otherwise."""
+        bar, its keys shown, and the app exits at its end unless told otherwise.
+        ``alerts``: rules evaluated on the feed's thread; firings go to the Alerts panel,
+        a toast and the bell, as ``alerts.outputs`` says per rule kind."""
         super().__init__()
+        self.alerts = alerts if alerts is not None and alerts.rules else None
         self.replay = replay
         self._exit_at_replay_end = exit_at_replay_end
         self._freeze_heap_after = freeze_heap_after
@@ -186,10 +193,12 @@ class KrakenMonitor(App[None]):
             for i, symbol in enumerate(self.symbols):
                 yield BookLadder(symbol, self.depth, symbols=self.symbols, id=f"book-{i}",
                                  classes=None if i == 0 else "-hidden")
-            with Vertical(id="side"):
+            with Vertical(id="side", classes="-alerts" if self.alerts else ""):
                 yield HealthPanel(self.clock, self.config.heartbeat_timeout, id="health")
                 yield OrdersTable(self.clock, id="orders")
                 yield BalancesTable(id="balances")
+                if self.alerts is not None:
+                    yield AlertsPanel(id="alerts")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -218,7 +227,7 @@ class KrakenMonitor(App[None]):
         self._apply_width(self.size.width)
         self._update_status()
         self.set_interval(1.0, lambda: self._defer_panel("tick", self.tick))
-        self._feed = self._feed_factory(self.config, self._sink)
+        self._feed = self._feed_factory(self.config, self._feed_sink())
         self._run_feed()
         if self._freeze_heap_after is not None:
             self.set_timer(self._freeze_heap_after, self._freeze_startup_heap)
@@ -394,35 +403,6 @@ class KrakenMonitor(App[None]):
     def _update_status(self) -> None:
         self._status.show(self._health.endpoints, self._notices.system, self.paused,
                           self.clock(), replay=self.replay)
-
-    # -- replay (--replay) ----------------------------------------------------
-
-    def _on_replay_progress(self, event: ReplayProgress) -> None:
-        if self.replay is None:
-            return
-        self.replay.update(event)
-        if event.finished and self._exit_at_replay_end:
-            self.stop_feed()
-            self.exit()
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """The replay keys exist only in a replay; depth and resync only outside one (a
-        recording cannot be asked for another depth or a fresh snapshot)."""
-        if action.startswith("replay_"):
-            return self.replay is not None
-        if action in ("cycle_depth", "resync"):
-            return self.replay is None
-        return True
-
-    def action_replay_pause(self) -> None:
-        toggle = getattr(self._feed, "toggle_pause", None)
-        if toggle is not None:
-            toggle()
-
-    def action_replay_speed(self, step: int) -> None:
-        set_speed = getattr(self._feed, "set_speed", None)
-        if set_speed is not None and self.replay is not None:
-            set_speed(next_speed(self.replay.speed, step))
 
     # -- actions --------------------------------------------------------------
 

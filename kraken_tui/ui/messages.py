@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from textual.message import Message
 
+from kraken_tui.alerts.fired import AlertFired
 from kraken_tui.feed.events import (
     BalancesUpdated,
     BookUpdated,
@@ -67,3 +68,11 @@ def wrap_event(event: FeedEvent) -> FeedEventMessage:
     if isinstance(event, FeedStats):
         return StatsMessage(event)
     return FeedEventMessage(event)
+
+
+class AlertMessage(Message):
+    """An alert rule fired (on the feed's thread); never coalesced."""
+
+    def __init__(self, alert: AlertFired) -> None:
+        super().__init__()
+        self.alert = alert

@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kraken_tui import __version__
+from kraken_tui.alerts.rules import AlertRuleError
+from kraken_tui.alerts.settings import AlertSettings, parse_cli_rules
 from kraken_tui.config import Config, default_log_path
 from kraken_tui.feed.connection import Feed
 from kraken_tui.feed.events import FeedError, FeedEvent
@@ -46,6 +48,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--record", dest="--record", default=argparse.SUPPRESS, metavar="FILE",
                        help="also write every inbound frame, verbatim, to FILE as NDJSON "
                        "(.gz and .zst compress); replay it with --replay FILE")
+    group.add_argument("--alert", dest="--alert", action="append", default=argparse.SUPPRESS,
+                       metavar="RULE", help="an alert rule (repeatable), e.g. 'BTC/USD last > "
+                       "70000': a toast, the bell and a row in the Alerts panel when it fires; "
+                       "the config's [[alerts]] apply too (docs/ALERTS.md)")
     group.add_argument("--replay", dest="--replay", default=argparse.SUPPRESS, metavar="FILE",
                        help="show a recording instead of connecting (space pauses, +/- "
                        "change speed); exits 0 at its end")
@@ -55,7 +61,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 #: The monitor's own flags: not settings, so kept away from the settings resolver.
-MONITOR_ONLY = ("--record", "--replay", "--speed")
+MONITOR_ONLY = ("--record", "--replay", "--speed", "--alert")
 #: What a replay cannot honour: the recording decides it, and nothing is connected.
 NOT_WITH_REPLAY = ("--symbol", "--depth", "--dead-man-switch", "--demo", "--record",
                    "--ws-url", "--ws-auth-url", "--rest-url")
@@ -132,8 +138,14 @@ def run(args: argparse.Namespace, flags: Mapping[str, Any],
 
     from kraken_tui.cli import DemoStartError, demo_exchange, fail, settings
 
+    try:
+        cli_rules = parse_cli_rules(flags.get("--alert", []))
+    except AlertRuleError as exc:
+        parser.error(str(exc))
     config = settings({k: v for k, v in flags.items() if k not in MONITOR_ONLY}, parser,
                       themes=BUILTIN_THEMES)
+    file_alerts = config.alerts or AlertSettings()
+    alerts = replace(file_alerts, rules=(*file_alerts.rules, *cli_rules))
     config, factory, replay = replay_setup(flags, parser, config)
     writers: list[RecordingWriter] = []
     if "--record" in flags:
@@ -161,7 +173,7 @@ def run(args: argparse.Namespace, flags: Mapping[str, Any],
             log.info("starting monitor %r", config)
             # By then the screen, the feed and the first views exist: the heap to freeze.
             app = KrakenMonitor(config, feed_factory=factory, freeze_heap_after=2.0,
-                                replay=replay)
+                                replay=replay, alerts=alerts)
             app.run()
             # Let the feed finish its clean stop (it disarms the dead man's switch) first.
             app.feed_done.wait(10)

@@ -49,6 +49,8 @@ CASES = [
      '--dead-man-switch: "true" is not a number; '
      "use whole seconds from 0 (off) to 86399, e.g. 60"),
     (["--speed", "10"], {}, None, "kraken-tui", "--speed: only with --replay FILE"),
+    (["--alert", "BTC/USD last = 7", *CLOSED], {}, None, "kraken-tui",
+     "alert rule 'BTC/USD last = 7': operator '=' is not one of >, >=, <, <="),
     (["--replay", "x.ndjson", "--symbol", "BTC/USD"], {}, None, "kraken-tui",
      "--symbol: not with --replay (a replay connects to nothing"),
     (["--replay", "x.ndjson", "--demo"], {}, None, "kraken-tui", "--demo: not with --replay"),

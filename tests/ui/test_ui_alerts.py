@@ -1,0 +1,95 @@
+"""Alerts in the monitor: rules evaluated beside the feed, firings in the Alerts panel,
+a toast and the bell. Prices are scripted as a recording replayed through the real feed."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from ui_scenarios import demo_config, fixed_clock, shown_toasts, wait_for
+
+from kraken_tui.alerts.settings import AlertOutputs, AlertSettings, parse_cli_rules
+from kraken_tui.record.replay import ReplayFeed, plan_replay
+from kraken_tui.ui.app import KrakenMonitor
+from kraken_tui.ui.replay import ReplayState
+from kraken_tui.ui.widgets.alerts import AlertsPanel
+
+META = {"kraken_tui_recording": 1, "started": "2026-12-03T00:00:00Z",
+        "symbols": ["BTC/USD"], "depth": 10, "version": "test"}
+
+
+def ticker(last: str) -> str:
+    return ('{"channel":"ticker","type":"update","data":[{"symbol":"BTC/USD",'
+            f'"bid":{last},"bid_qty":1.00000000,"ask":{last},"ask_qty":1.00000000,'
+            f'"last":{last},"volume":10.00000000,"vwap":{last},"low":90.0,"high":110.0,'
+            '"change":1.0,"change_pct":1.00}]}')
+
+
+def crossings(path: Path) -> Path:
+    frames = [ticker("99.0"), ticker("101.0"), ticker("99.8"), ticker("101.2")]
+    lines = [json.dumps(META)] + [f'{{"t":{i},"conn":"public","frame":{f}}}'
+                                  for i, f in enumerate(frames)]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def alert_app(path: Path, *rules: str, outputs: AlertOutputs | None = None,
+              toasts: bool = False) -> KrakenMonitor:
+    plan = plan_replay(path, measure=True)
+    settings = AlertSettings(parse_cli_rules(rules), outputs or AlertOutputs())
+    app = KrakenMonitor(
+        demo_config(symbols=plan.symbols, depth=plan.depth),
+        lambda config, sink: ReplayFeed(plan, sink, progress=True), clock=fixed_clock,
+        toasts=toasts, replay=ReplayState(path.name, None, duration=plan.duration),
+        exit_at_replay_end=False, alerts=settings)
+    app.animation_level = "none"
+    return app
+
+
+async def test_each_crossing_is_a_row_a_toast_and_the_bell(tmp_path: Path) -> None:
+    app = alert_app(crossings(tmp_path / "c.ndjson"), "BTC/USD last > 100", toasts=True)
+    bells: list[int] = []
+    app.bell = lambda: bells.append(1)  # type: ignore[method-assign]
+    async with app.run_test(size=(120, 34), notifications=True) as pilot:
+        panel = app.query_one(AlertsPanel)
+        await wait_for(pilot, lambda: len(panel.fired) == 2 and app.replay.finished, 10,
+                       "two firings")
+        assert [a.value for a in panel.fired] == ["101.0", "101.2"]
+        assert len(bells) == 2
+        await pilot.pause()
+        assert sum("ALERT BTC/USD last 101.0 > 100" in t for t in shown_toasts(app)) == 1
+        await pilot.press("x")
+        await wait_for(pilot, lambda: panel.fired == [] and panel.row_keys == [], 5, "cleared")
+
+
+async def test_silent_outputs_only_record(tmp_path: Path) -> None:
+    outputs = AlertOutputs(modes=(("toast", "price", "silent"), ("bell", "price", "off")))
+    app = alert_app(crossings(tmp_path / "c.ndjson"), "BTC/USD last > 100", outputs=outputs,
+                    toasts=True)
+    bells: list[int] = []
+    app.bell = lambda: bells.append(1)  # type: ignore[method-assign]
+    async with app.run_test(size=(120, 34), notifications=True) as pilot:
+        panel = app.query_one(AlertsPanel)
+        await wait_for(pilot, lambda: len(panel.fired) == 2, 10, "two firings")
+        await pilot.pause()
+        assert bells == [] and not any("ALERT" in t for t in shown_toasts(app))
+
+
+async def test_no_rules_no_panel_and_no_clear_key(tmp_path: Path) -> None:
+    app = alert_app(crossings(tmp_path / "c.ndjson"))
+    async with app.run_test(size=(120, 34)):
+        assert not app.query(AlertsPanel) and app.check_action("clear_alerts", ()) is False
+
+
+def test_the_alerts_panel_on_screen(snap_compare, tmp_path: Path) -> None:
+    app = alert_app(crossings(tmp_path / "c.ndjson"), "BTC/USD last > 100",
+                    "BTC/USD last < 99.9")
+
+    async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+        panel = pilot.app.query_one(AlertsPanel)
+        await wait_for(pilot, lambda: len(panel.fired) == 3 and app.replay.finished, 10,
+                       "three firings")
+        pilot.app.tick()
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(120, 34), run_before=run_before)

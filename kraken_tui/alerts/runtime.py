@@ -8,6 +8,7 @@ that made it true. ``on_alert`` runs in the background and never blocks the feed
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Callable, Iterable
@@ -41,6 +42,7 @@ class AlertRuntime:
         self._hook = (HookRunner(outputs.on_alert, outputs.on_alert_timeout)
                       if outputs.on_alert else None)
         self._ticker: asyncio.TimerHandle | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     def observe(self, event: FeedEvent) -> None:
         """Every feed event, as it is emitted (the first one starts the 1 Hz tick)."""
@@ -51,6 +53,7 @@ class AlertRuntime:
     def start(self, loop: asyncio.AbstractEventLoop) -> None:
         if self._ticker is not None:
             return
+        self._loop = loop
 
         def tick() -> None:
             self._fired(self.engine.tick())
@@ -58,9 +61,24 @@ class AlertRuntime:
 
         self._ticker = loop.call_later(TICK_S, tick)
 
+    def add_rule(self, rule: Rule) -> None:
+        """Add a rule from another thread (the monitor's dialog): applied on the feed's loop."""
+        self._on_loop(self.engine.add_rule, rule)
+
+    def remove_rule(self, text: str) -> None:
+        self._on_loop(self.engine.remove_rule, text)
+
+    def _on_loop(self, fn: Callable[..., object], arg: object) -> None:
+        loop = self._loop
+        if loop is not None and not loop.is_closed():
+            with contextlib.suppress(RuntimeError):  # closed just now: fall through
+                loop.call_soon_threadsafe(fn, arg)
+                return
+        fn(arg)  # no feed loop (not started, or ended): nothing else touches the engine
+
     def _fired(self, fired: list[AlertFired]) -> None:
         for alert in fired:
-            log.warning("alert: %s (%s = %s)", alert.message, alert.rule.text, alert.value)
+            log.info("alert: %s (%s = %s)", alert.message, alert.rule.text, alert.value)
             self._on_alert(alert)
             if self._hook is not None and self.outputs.runs_command(alert.kind):
                 self._hook.submit(alert)

@@ -65,7 +65,10 @@ def remove_rule_text(text: str, rule_text: str) -> tuple[str, bool]:
             del alerts[index]
             if not len(alerts):
                 del doc["alerts"]
-            return _checked(tomlkit.dumps(doc)), True
+            new = tomlkit.dumps(doc)
+            if new.strip():  # the separating blank line goes with the table
+                new = new.rstrip("\n") + "\n"
+            return _checked(new), True
     return text, False
 
 

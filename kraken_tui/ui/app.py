@@ -139,7 +139,8 @@ class KrakenMonitor(ReplayAndAlerts, App[None]):
         ``alerts``: rules evaluated on the feed's thread; firings go to the Alerts panel,
         a toast and the bell, as ``alerts.outputs`` says per rule kind."""
         super().__init__()
-        self.alerts = alerts if alerts is not None and alerts.rules else None
+        self.alerts = alerts or AlertSettings()
+        self._alert_runtime = None  # set with the feed (app_modes._feed_sink)
         self.replay = replay
         self._exit_at_replay_end = exit_at_replay_end
         self._freeze_heap_after = freeze_heap_after
@@ -193,11 +194,11 @@ class KrakenMonitor(ReplayAndAlerts, App[None]):
             for i, symbol in enumerate(self.symbols):
                 yield BookLadder(symbol, self.depth, symbols=self.symbols, id=f"book-{i}",
                                  classes=None if i == 0 else "-hidden")
-            with Vertical(id="side", classes="-alerts" if self.alerts else ""):
+            with Vertical(id="side", classes="-alerts" if self.alerts.rules else ""):
                 yield HealthPanel(self.clock, self.config.heartbeat_timeout, id="health")
                 yield OrdersTable(self.clock, id="orders")
                 yield BalancesTable(id="balances")
-                if self.alerts is not None:
+                if self.alerts.rules:
                     yield AlertsPanel(id="alerts")
         yield Footer()
 
@@ -491,6 +492,8 @@ class KrakenMonitor(ReplayAndAlerts, App[None]):
                             self.action_resync)
         yield SystemCommand("Toggle side panels", "Health, orders and balances",
                             self.action_toggle_side)
+        yield SystemCommand("Alert rules", "Add or remove alert rules (saved to the config)",
+                            self.action_alert_rules)
         yield SystemCommand("Help", "List every key", self.action_help)
         for symbol in self.symbols:
             yield SystemCommand(f"Show {symbol}", f"Switch the book to {symbol}",

@@ -27,6 +27,8 @@ MONITOR_BINDINGS: list[BindingType] = [
     Binding("b", "toggle_panel('balances')", "Balances panel", show=False,
             tooltip="Hide/show balances"),
     *[Binding(str(n), f"show_index({n - 1})", f"Symbol {n}", show=False) for n in range(1, 10)],
+    Binding("a", "alert_rules", "Alerts", show=False,
+            tooltip="Alert rules: add one (checked, saved to the config), remove one"),
     Binding("x", "clear_alerts", "Clear alerts", show=False,
             tooltip="Empty the Alerts panel (shown when there are alert rules)"),
     # A replay only (hidden otherwise: KrakenMonitor.check_action).

@@ -1,17 +1,17 @@
-"""The monitor's modal screens: the key list and the symbol picker."""
+"""The monitor's modal screens: the key list, the symbol picker, the alert rules."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import ClassVar
 
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import VerticalScroll
+from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import OptionList, Static
+from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 
@@ -75,3 +75,59 @@ class SymbolSwitcher(ModalScreen[str | None]):
     @on(OptionList.OptionSelected)
     def _picked(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(event.option.id)
+
+
+class AlertRulesScreen(ModalScreen[None]):
+    """The alert rules: type one to add it, ``delete`` removes the highlighted one.
+
+    Every rule is checked by the same parser as ``--alert`` and the config file
+    before it is used or saved; the app applies and saves (``on_rules_changed``).
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "dismiss(None)", "Close"),
+        Binding("delete", "remove", "Remove rule"),
+    ]
+
+    def __init__(self, rules: Iterable[str], *,
+                 on_add: Callable[[str], str | None], on_remove: Callable[[str], None]) -> None:
+        """``on_add(text)``: an error message, or None when the rule was added."""
+        super().__init__()
+        self._rules = list(rules)
+        self._on_add = on_add
+        self._on_remove = on_remove
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="rules-body"):
+            rules = OptionList(*[Option(r, id=r) for r in self._rules], id="rules-list")
+            rules.border_title = "Alert rules"
+            rules.border_subtitle = "shift+tab to the list, delete removes · esc closes"
+            yield rules
+            yield Input(placeholder="add a rule, e.g. BTC/USD last > 70000  (Enter)",
+                        id="rule-input")
+            yield Static("", id="rule-error")
+
+    def on_mount(self) -> None:
+        self.query_one(Input).focus()
+
+    @on(Input.Submitted)
+    def add(self, event: Input.Submitted) -> None:
+        text = event.value.strip()
+        error = self._on_add(text) if text else "type a rule, e.g. BTC/USD last > 70000"
+        self.query_one("#rule-error", Static).update(Text(error or "", style="bold red"))
+        if error is None:
+            self._rules.append(text)
+            rules = self.query_one(OptionList)
+            rules.add_option(Option(text, id=text))
+            rules.highlighted = rules.option_count - 1  # the new one, ready to take back
+            event.input.value = ""
+
+    def action_remove(self) -> None:
+        rules = self.query_one(OptionList)
+        if rules.highlighted is None:
+            return
+        option = rules.get_option_at_index(rules.highlighted)
+        text = str(option.id)
+        rules.remove_option_at_index(rules.highlighted)
+        self._rules.remove(text)
+        self._on_remove(text)

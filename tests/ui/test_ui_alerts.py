@@ -6,12 +6,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from textual.widgets import Input, Static
 from ui_scenarios import demo_config, fixed_clock, shown_toasts, wait_for
 
 from kraken_tui.alerts.settings import AlertOutputs, AlertSettings, parse_cli_rules
 from kraken_tui.record.replay import ReplayFeed, plan_replay
 from kraken_tui.ui.app import KrakenMonitor
 from kraken_tui.ui.replay import ReplayState
+from kraken_tui.ui.screens import AlertRulesScreen
 from kraken_tui.ui.widgets.alerts import AlertsPanel
 
 META = {"kraken_tui_recording": 1, "started": "2026-12-03T00:00:00Z",
@@ -90,6 +92,54 @@ def test_the_alerts_panel_on_screen(snap_compare, tmp_path: Path) -> None:
         await wait_for(pilot, lambda: len(panel.fired) == 3 and app.replay.finished, 10,
                        "three firings")
         pilot.app.tick()
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(120, 34), run_before=run_before)
+
+
+def config_with_comment(tmp_path: Path) -> Path:
+    path = tmp_path / "config.toml"
+    path.write_text('# my settings\ndepth = 10  # keep it short\n')
+    return path
+
+
+async def test_rules_are_added_checked_saved_and_removed_from_the_monitor(
+    tmp_path: Path, monkeypatch,
+) -> None:
+    config = config_with_comment(tmp_path)
+    monkeypatch.setenv("KRAKEN_TUI_CONFIG", str(config))
+    app = alert_app(crossings(tmp_path / "c.ndjson"))
+    async with app.run_test(size=(120, 34)) as pilot:
+        await wait_for(pilot, lambda: app.replay.finished, 10, "the replay's end")
+        await pilot.press("a")
+        await wait_for(pilot, lambda: isinstance(app.screen, AlertRulesScreen), 5, "dialog")
+        await pilot.press(*"BTC/USD last = 7", "enter")
+        error = app.screen.query_one("#rule-error", Static)
+        await wait_for(pilot, lambda: "operator '=' is not one of" in str(error.render()),
+                       5, "the parser's message")
+        assert "alerts" not in config.read_text()  # nothing saved
+        app.screen.query_one(Input).value = ""
+        await pilot.press(*"ETH/USD spread_bps >= 5", "enter")
+        await wait_for(pilot, lambda: [r.text for r in app._rules()] == [
+            "ETH/USD spread_bps >= 5"], 5, "the rule in the engine")
+        saved = config.read_text()
+        assert saved.startswith("# my settings\ndepth = 10  # keep it short\n")
+        assert 'rule = "ETH/USD spread_bps >= 5"' in saved
+        assert app.query(AlertsPanel)  # the panel appears with the first rule
+        await pilot.press("shift+tab", "delete")  # to the list; remove the highlighted rule
+        await wait_for(pilot, lambda: app._rules() == (), 5, "rule removed")
+        assert config.read_text() == '# my settings\ndepth = 10  # keep it short\n'
+
+
+def test_the_rules_dialog_on_screen(snap_compare, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("KRAKEN_TUI_CONFIG", str(config_with_comment(tmp_path)))
+    app = alert_app(crossings(tmp_path / "c.ndjson"), "BTC/USD last > 100")
+
+    async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+        await wait_for(pilot, lambda: app.replay.finished, 10, "the replay's end")
+        await pilot.press("a")
+        await wait_for(pilot, lambda: isinstance(app.screen, AlertRulesScreen), 5, "dialog")
+        await pilot.press(*"BTC/USD move_pct 2 in", "enter")
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=(120, 34), run_before=run_before)

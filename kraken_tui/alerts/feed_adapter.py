@@ -1,8 +1,7 @@
 """Feed events -> engine observations, for the events that are already stable.
 
 The monitor's feed thread and ``kraken-tui events`` both call ``observe_feed_event``
-with every feed event (tickers included); fills go to ``observe_fill`` once the feed
-reports them.
+with every feed event (tickers and my fills included).
 """
 
 from __future__ import annotations
@@ -14,6 +13,7 @@ from kraken_tui.feed.events import (
     ConnectionChanged,
     DeadManSwitch,
     FeedEvent,
+    FillReported,
     PairStatusChanged,
     SystemStatusChanged,
     TickerUpdated,
@@ -27,6 +27,8 @@ def observe_feed_event(engine: AlertEngine, event: FeedEvent) -> list[AlertFired
         return engine.observe_book_event(event)
     if isinstance(event, TickerUpdated):
         return engine.observe_ticker(event)
+    if isinstance(event, FillReported):
+        return engine.observe_fill(event)
     if isinstance(event, ConnectionChanged):
         return engine.observe_endpoint(event.endpoint, event.state == "connected")
     if isinstance(event, SystemStatusChanged):

@@ -12,14 +12,23 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any, Literal
 
 from kraken_tui.feed.backoff import Backoff
-from kraken_tui.feed.events import BalancesUpdated, FeedError, FeedEvent, OrdersUpdated, Reconciled
+from kraken_tui.feed.events import (
+    BalancesUpdated,
+    FeedError,
+    FeedEvent,
+    FillReported,
+    OrdersUpdated,
+    Reconciled,
+)
 from kraken_tui.feed.rest import KrakenRest, KrakenRestError
 from kraken_tui.kraken.balances import Balances
+from kraken_tui.kraken.fills import fill_from_report
 from kraken_tui.kraken.frames import BalancesFrame, ExecutionsFrame
 from kraken_tui.kraken.instruments import InstrumentTable, normalize_asset
 from kraken_tui.kraken.models import Order, SequenceGap
@@ -29,6 +38,8 @@ log = logging.getLogger(__name__)
 
 Kind = Literal["orders", "balances"]
 PRIVATE_CHANNELS = frozenset({"executions", "balances"})
+#: exec_ids kept to drop a fill reported again (after a reconnect).
+FILLS_REMEMBERED = 10_000
 
 
 class PrivateAccount:
@@ -57,6 +68,7 @@ class PrivateAccount:
         self._asset_touch: dict[str, int] = {}
         self._reconcile_tasks: dict[Kind, asyncio.Task[None]] = {}
         self._reconcile_again: dict[Kind, str] = {}
+        self._fills_seen: OrderedDict[str, None] = OrderedDict()
 
     # ------------------------------------------------------------------ session
 
@@ -92,12 +104,25 @@ class PrivateAccount:
             if isinstance(oid, str):
                 self._order_touch[oid] = self._exec_counter
         gaps = self.orders.apply(frame)
+        if not frame.is_snapshot:
+            self._report_fills(frame)
         if frame.is_snapshot:
             self.orders_valid = True
             self._snapshots.add("executions")
             self.reconcile("orders", "reconnect")
         self._report_gaps(gaps, "orders")
         self._emit(OrdersUpdated(self.orders.orders(), self.orders_valid))
+
+    def _report_fills(self, frame: ExecutionsFrame) -> None:
+        """A fill event per new exec_id: a reconnect's replays are never reported twice."""
+        for report in frame.reports:
+            fill = fill_from_report(report)
+            if fill is None or fill.exec_id in self._fills_seen:
+                continue
+            self._fills_seen[fill.exec_id] = None
+            if len(self._fills_seen) > FILLS_REMEMBERED:
+                self._fills_seen.popitem(last=False)
+            self._emit(FillReported(fill))
 
     def on_balances(self, frame: BalancesFrame) -> None:
         self._balance_counter += 1

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, ClassVar, Literal
 
+from kraken_tui.kraken.fills import Fill
 from kraken_tui.kraken.market import Ticker
 from kraken_tui.kraken.models import Balance, BookView, Order
 
@@ -163,6 +164,45 @@ class OrdersUpdated(FeedEvent):
                 for o in self.orders
             ],
         }
+
+
+@dataclass(frozen=True, slots=True)
+class FillReported(FeedEvent):
+    """One of my orders traded (executions ``trade`` report); once per exec_id."""
+
+    kind: ClassVar[str] = "fill"
+    fill: Fill
+
+    # The alert engine's FillLike.
+    @property
+    def symbol(self) -> str:
+        return self.fill.symbol
+
+    @property
+    def order_id(self) -> str:
+        return self.fill.order_id
+
+    @property
+    def exec_id(self) -> str:
+        return self.fill.exec_id
+
+    @property
+    def side(self) -> str:
+        return self.fill.side
+
+    @property
+    def price(self) -> Decimal:
+        return self.fill.price
+
+    @property
+    def qty(self) -> Decimal:
+        return self.fill.qty
+
+    def to_json(self) -> dict[str, Any]:
+        f = self.fill
+        return {"event": self.kind, "symbol": f.symbol, "order_id": f.order_id,
+                "exec_id": f.exec_id, "side": f.side, "price": _dec(f.price),
+                "qty": _dec(f.qty), "fee": _dec(f.fee), "liquidity": f.liquidity}
 
 
 @dataclass(frozen=True, slots=True)

@@ -96,3 +96,30 @@ def test_config_rules_apply_and_a_bad_one_names_the_file(tmp_path: Path) -> None
     done = events("--replay", str(path), env=env, code=2)
     assert done.stderr.splitlines()[-1].startswith(f"kraken-tui events: error: {config}: ")
     assert "Traceback" not in done.stderr
+
+
+def execution(exec_id: str, qty: str = "0.50000000") -> str:
+    report = ('{"order_id":"OABC-1","exec_id":"' + exec_id + '","exec_type":"trade",'
+              '"symbol":"BTC/USD","side":"buy","last_qty":' + qty + ',"last_price":62800.1,'
+              '"liquidity_ind":"t","order_status":"partially_filled","order_qty":1.00000000,'
+              '"cum_qty":0.50000000,"timestamp":"2026-12-03T00:00:01.000000Z",'
+              '"fees":[{"asset":"USD","qty":0.05}]}')
+    return '{"channel":"executions","type":"update","sequence":2,"data":[' + report + "]}"
+
+
+def test_a_fill_of_mine_is_a_fill_event_and_fires_a_fill_rule_once(tmp_path: Path) -> None:
+    snapshot = '{"channel":"executions","type":"snapshot","sequence":1,"data":[]}'
+    lines = [json.dumps(META), f'{{"t":0,"conn":"private","frame":{snapshot}}}',
+             f'{{"t":1,"conn":"private","frame":{execution("T-1")}}}',
+             # the same execution again (as after a reconnect): neither shown nor fired twice
+             f'{{"t":2,"conn":"private","frame":{execution("T-1")}}}']
+    path = tmp_path / "fills.ndjson"
+    path.write_text("\n".join(lines) + "\n")
+    out = lines_of(events("--replay", str(path), "--alert", "fill"))
+    fills = [e for e in out if e["event"] == "fill"]
+    assert fills == [{"event": "fill", "symbol": "BTC/USD", "order_id": "OABC-1",
+                      "exec_id": "T-1", "side": "buy", "price": "62800.1",
+                      "qty": "0.50000000", "fee": "0.05", "liquidity": "taker"}]
+    alerts = [e for e in out if e["event"] == "alert"]
+    assert [(a["rule"], a["kind"], a["symbol"]) for a in alerts] == [("fill", "fill", "BTC/USD")]
+    assert out.index(alerts[0]) == out.index(fills[0]) + 1

@@ -3,7 +3,6 @@ a toast and the bell. Prices are scripted as a recording replayed through the re
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from textual.widgets import Input, Static
@@ -15,24 +14,11 @@ from kraken_tui.ui.app import KrakenMonitor
 from kraken_tui.ui.replay import ReplayState
 from kraken_tui.ui.screens import AlertRulesScreen
 from kraken_tui.ui.widgets.alerts import AlertsPanel
-
-META = {"kraken_tui_recording": 1, "started": "2026-12-03T00:00:00Z",
-        "symbols": ["BTC/USD"], "depth": 10, "version": "test"}
-
-
-def ticker(last: str) -> str:
-    return ('{"channel":"ticker","type":"update","data":[{"symbol":"BTC/USD",'
-            f'"bid":{last},"bid_qty":1.00000000,"ask":{last},"ask_qty":1.00000000,'
-            f'"last":{last},"volume":10.00000000,"vwap":{last},"low":90.0,"high":110.0,'
-            '"change":1.0,"change_pct":1.00}]}')
+from tests.recordings import recording, ticker
 
 
 def crossings(path: Path) -> Path:
-    frames = [ticker("99.0"), ticker("101.0"), ticker("99.8"), ticker("101.2")]
-    lines = [json.dumps(META)] + [f'{{"t":{i},"conn":"public","frame":{f}}}'
-                                  for i, f in enumerate(frames)]
-    path.write_text("\n".join(lines) + "\n")
-    return path
+    return recording(path, [ticker("99.0"), ticker("101.0"), ticker("99.8"), ticker("101.2")])
 
 
 def alert_app(path: Path, *rules: str, outputs: AlertOutputs | None = None,

@@ -390,6 +390,9 @@ async def test_feed_events_during_shutdown_are_dropped_not_crashes() -> None:
             feed.emit(ConnectionChanged("public", state, attempt, None if attempt % 2 else 1.0))
             if attempt == 50:
                 flooding.set()
+            # Hand the GIL over each time: a producer that never does outruns the UI loop
+            # on a loaded machine and the queue grows without bound (a CI run once hung).
+            time.sleep(0)
 
     async with app.run_test(size=(120, 34)) as pilot:
         await settle(pilot, holder)

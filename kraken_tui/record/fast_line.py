@@ -16,9 +16,6 @@ import msgspec
 
 from kraken_tui.kraken.frames import WireBookMessage
 
-_PREFIX = '{"t":'
-_BOOK_MARK = ',"frame":{"channel":"book",'
-
 
 class _RecordedBookLine(msgspec.Struct, gc=False):
     t: float

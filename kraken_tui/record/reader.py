@@ -230,6 +230,11 @@ def precision_from_snapshot(frame_text: str) -> dict[str, tuple[int, int]]:
     frame = decode_frame(frame_text)
     if not isinstance(frame, BookFrame) or not frame.is_snapshot:
         return {}
+    return snapshot_precision(frame)
+
+
+def snapshot_precision(frame: BookFrame) -> dict[str, tuple[int, int]]:
+    """``precision_from_snapshot`` for a frame already decoded."""
     out: dict[str, tuple[int, int]] = {}
     for data in frame.books:
         levels = [*data.bids, *data.asks]

@@ -33,11 +33,16 @@ from kraken_tui.config import DEPTHS
 from kraken_tui.feed.connection import Feed
 from kraken_tui.feed.events import ConnectionChanged, FeedEvent, ModeChanged
 from kraken_tui.feed.feed_config import FeedConfig
-from kraken_tui.kraken.frames import MethodResponse, book_frame_from_wire, decode_frame
+from kraken_tui.kraken.frames import (
+    BookFrame,
+    MethodResponse,
+    book_frame_from_wire,
+    decode_frame,
+)
 from kraken_tui.kraken.models import PairInfo
 from kraken_tui.record.compression import RecordingError
 from kraken_tui.record.fast_line import DECODE_ERRORS, decode_recorded_book
-from kraken_tui.record.reader import RecordingReader, precision_from_snapshot
+from kraken_tui.record.reader import RecordingReader, snapshot_precision
 
 log = logging.getLogger(__name__)
 
@@ -93,11 +98,14 @@ def plan_replay(path: str | Path, *, measure: bool = False) -> ReplayPlan:
         if '"book"' not in text:
             continue
         if '"snapshot"' in text and '"data"' in text:
-            for symbol, precision in precision_from_snapshot(text).items():
+            frame = decode_frame(text)
+            if not isinstance(frame, BookFrame) or not frame.is_snapshot:
+                continue
+            for symbol, precision in snapshot_precision(frame).items():
                 precisions.setdefault(symbol, precision)
                 if symbol not in symbols:
                     symbols.append(symbol)
-            widest = max(widest, _snapshot_levels(text))
+            widest = max(widest, *(max(len(b.bids), len(b.asks)) for b in frame.books))
         elif depth is None and '"method"' in text:
             depth = _acked_depth(text)
         if (known_symbols and depth is not None and first_t is not None
@@ -129,12 +137,6 @@ def _duration(path: str | Path) -> float | None:
     if first is None or last is None:
         return None
     return max(0.0, last - first)
-
-
-def _snapshot_levels(text: str) -> int:
-    frame = decode_frame(text)
-    books = getattr(frame, "books", ())
-    return max((max(len(b.bids), len(b.asks)) for b in books), default=0)
 
 
 def _acked_depth(text: str) -> int | None:

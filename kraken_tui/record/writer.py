@@ -94,7 +94,7 @@ class RecordingWriter:
         queue_frames: int = _QUEUE_FRAMES,
     ) -> None:
         self.path = Path(path)
-        self._on_drop = on_drop
+        self.on_drop = on_drop  # may be set later (the monitor's, once its screen exists)
         try:
             self._sink = sink if sink is not None else open_for_writing(self.path)
         except OSError as exc:
@@ -156,8 +156,8 @@ class RecordingWriter:
             "is recorded (the feed continues)"
         )
         log.error(message)
-        if self._on_drop is not None:
-            self._on_drop(message)
+        if self.on_drop is not None:
+            self.on_drop(message)
         with contextlib.suppress(queue.Full):  # wake the thread; a full queue wakes it anyway
             self._queue.put_nowait(_STOP)
 

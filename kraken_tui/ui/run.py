@@ -103,21 +103,18 @@ def replay_setup(flags: Mapping[str, Any], parser: argparse.ArgumentParser,
     return config, factory, state
 
 
-def recording_factory(path: str, config: Config) -> tuple[FeedFactory, list[RecordingWriter]]:
-    """The real feed, recording every inbound frame to ``path`` (``--record``)."""
-    writers: list[RecordingWriter] = []
+def recording_factory(writer: RecordingWriter) -> FeedFactory:
+    """The real feed, recording every inbound frame with ``writer`` (``--record``)."""
 
     def factory(config: Config, sink: Callable[[FeedEvent], None]) -> Feed:
         def dropped(message: str) -> None:  # any thread: the sink only posts
             sink(FeedError("feed", "recording stopped", message))
 
-        writer = RecordingWriter(path, config.symbols, config.depth, __version__,
-                                 on_drop=dropped)
-        writers.append(writer)
+        writer.on_drop = dropped
         return Feed(feed_config(config, book_emit_interval=BOOK_REPAINT_INTERVAL), sink,
                     recorder=writer)
 
-    return factory, writers
+    return factory
 
 
 def setup_logging(path: Path) -> None:
@@ -149,12 +146,12 @@ def run(args: argparse.Namespace, flags: Mapping[str, Any],
     config, factory, replay = replay_setup(flags, parser, config)
     writers: list[RecordingWriter] = []
     if "--record" in flags:
-        try:  # open it now: a bad path is one line before any screen opens
-            RecordingWriter(flags["--record"], config.symbols, config.depth,
-                            __version__).close()
+        try:  # opened now: a bad path is one line before any screen opens
+            writers.append(RecordingWriter(flags["--record"], config.symbols, config.depth,
+                                           __version__))
         except RecordingError as exc:
             return fail(parser, str(exc))
-        factory, writers = recording_factory(flags["--record"], config)
+        factory = recording_factory(writers[0])
     log_path = Path(flags["--log-file"]) if flags.get("--log-file") else default_log_path()
     try:
         setup_logging(log_path)

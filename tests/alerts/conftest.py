@@ -7,6 +7,8 @@ from decimal import Decimal
 
 import pytest
 
+from kraken_tui.kraken.fills import Fill  # noqa: F401 (the tests' fills)
+
 
 class FakeClock:
     """Monotonic and wall time moved by the test, never by the machine."""
@@ -27,16 +29,6 @@ class Tick:
     last: Decimal | None
     change_pct: Decimal | None = None
     valid: bool = True
-
-
-@dataclass(frozen=True)
-class Fill:
-    symbol: str
-    order_id: str
-    exec_id: str
-    side: str
-    price: Decimal
-    qty: Decimal
 
 
 def reference_firings(

@@ -129,3 +129,27 @@ async def test_without_keys_the_app_runs_public_only(sim: Simulator) -> None:
         await live(pilot, app)
         health = app.query_one(HealthPanel)
         assert "OFF" in str(health.get_cell("state", "private"))
+
+
+async def test_the_monitor_records_what_it_receives(sim: Simulator, tmp_path) -> None:
+    """``kraken-tui --record FILE``: the monitor's own feed writes every inbound frame."""
+    from kraken_tui import __version__
+    from kraken_tui.kraken.frames import BookFrame, decode_frame
+    from kraken_tui.record import RecordingReader, RecordingWriter
+    from kraken_tui.ui.run import recording_factory
+
+    config = sim_app(sim).config
+    writer = RecordingWriter(tmp_path / "monitor.ndjson", config.symbols, config.depth,
+                             __version__)
+    app = KrakenMonitor(config, recording_factory(writer), toasts=False)
+    app.animation_level = "none"
+    async with app.run_test(size=(120, 34)) as pilot:
+        await live(pilot, app)
+    assert app.feed_done.wait(10)
+    writer.close()
+    reader = RecordingReader(tmp_path / "monitor.ndjson")
+    frames = [decode_frame(f.frame) for f in reader]
+    assert reader.metadata is not None and reader.metadata["symbols"] == list(SYMBOLS)
+    books = [f for f in frames if isinstance(f, BookFrame)]
+    assert {d.symbol for f in books if f.is_snapshot for d in f.books} == set(SYMBOLS)
+    assert {f.conn for f in RecordingReader(tmp_path / "monitor.ndjson")} == {"public", "private"}

@@ -145,6 +145,9 @@ async def test_the_monitor_records_what_it_receives(sim: Simulator, tmp_path) ->
     app.animation_level = "none"
     async with app.run_test(size=(120, 34)) as pilot:
         await live(pilot, app)
+        health = app.query_one(HealthPanel)
+        await wait_for(pilot, lambda: "LIVE" in str(health.get_cell("state", "private")), 10,
+                       "private live")
     assert app.feed_done.wait(10)
     writer.close()
     reader = RecordingReader(tmp_path / "monitor.ndjson")

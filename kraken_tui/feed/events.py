@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any, ClassVar, Literal
 
 from kraken_tui.kraken.fills import Fill
-from kraken_tui.kraken.market import Ticker
+from kraken_tui.kraken.market import Candle, Ticker, Trade
 from kraken_tui.kraken.models import Balance, BookView, Order
 
 Endpoint = Literal["public", "private"]
@@ -164,6 +164,68 @@ class OrdersUpdated(FeedEvent):
                 for o in self.orders
             ],
         }
+
+
+@dataclass(frozen=True, slots=True)
+class TradesPrinted(FeedEvent):
+    """New public trades of a symbol, oldest first; never a trade_id already emitted.
+
+    ``valid`` False (with no trades) the moment the tape stops being trustworthy
+    (disconnect, heartbeat deadline, maintenance): the shown tape is stale until the
+    next trades arrive after the resubscribe's snapshot. ``snapshot`` marks the batch
+    that came with a (re)subscribe: older trades, already printed on the venue.
+    ``kraken-tui events`` writes one ``trade`` line per trade.
+    """
+
+    kind: ClassVar[str] = "trade"
+    symbol: str
+    trades: tuple[Trade, ...] = ()
+    valid: bool = True
+    snapshot: bool = False
+    reason: str = ""
+
+    def to_json_lines(self) -> list[dict[str, Any]]:
+        """One object per trade (the events contract); a stale mark is one object."""
+        if not self.valid:
+            return [{"event": self.kind, "symbol": self.symbol, "valid": False,
+                     "reason": self.reason}]
+        return [{"event": self.kind, "symbol": t.symbol, "side": t.side,
+                 "price": _dec(t.price), "qty": _dec(t.qty), "trade_id": t.trade_id,
+                 "time": t.timestamp} for t in self.trades]
+
+    def to_json(self) -> dict[str, Any]:
+        lines = self.to_json_lines()
+        return lines[0] if len(lines) == 1 else {"event": self.kind, "symbol": self.symbol,
+                                                 "trades": lines}
+
+
+@dataclass(frozen=True, slots=True)
+class CandlesUpdated(FeedEvent):
+    """New or changed 1-minute candles of a symbol (keyed by ``interval_begin``).
+
+    ``valid`` False (with no candles) the moment the candles stop being trustworthy,
+    as for trades. ``kraken-tui events`` writes one ``candle`` line per candle.
+    """
+
+    kind: ClassVar[str] = "candle"
+    symbol: str
+    candles: tuple[Candle, ...] = ()
+    valid: bool = True
+    reason: str = ""
+
+    def to_json_lines(self) -> list[dict[str, Any]]:
+        if not self.valid:
+            return [{"event": self.kind, "symbol": self.symbol, "valid": False,
+                     "reason": self.reason}]
+        return [{"event": self.kind, "symbol": c.symbol, "interval": c.interval,
+                 "begin": c.interval_begin, "open": _dec(c.open), "high": _dec(c.high),
+                 "low": _dec(c.low), "close": _dec(c.close), "volume": _dec(c.volume),
+                 "trades": c.trades} for c in self.candles]
+
+    def to_json(self) -> dict[str, Any]:
+        lines = self.to_json_lines()
+        return lines[0] if len(lines) == 1 else {"event": self.kind, "symbol": self.symbol,
+                                                 "candles": lines}
 
 
 @dataclass(frozen=True, slots=True)

@@ -36,6 +36,9 @@ class DeadManSwitchKeeper:
         self.failures = 0
         self._auth_backoff = Backoff(initial=RETRY_AFTER_FAILURE_S, cap=self.interval)
         self._last_failure_auth = False
+        #: An arm request was sent and its reply never read (the task was cancelled by a
+        #: stop): the exchange may hold it armed, so the clean stop must disarm.
+        self._arm_unanswered = False
 
     @property
     def interval(self) -> float:
@@ -54,11 +57,14 @@ class DeadManSwitchKeeper:
                                  trigger_time=self.trigger_time, error=reason))
 
     async def refresh_once(self) -> bool:
+        self._arm_unanswered = True  # stays True only if a stop cancels us mid-request
         try:
             result = await self.rest.cancel_all_orders_after(self.timeout)
         except Exception as exc:  # any failure leaves the orders unprotected: say so
+            self._arm_unanswered = False
             self._failed("refresh", exc)
             return False
+        self._arm_unanswered = False
         self.refreshes += 1
         self._auth_backoff.reset()
         self.trigger_time = str(result.get("triggerTime") or "") or None
@@ -77,8 +83,8 @@ class DeadManSwitchKeeper:
             await asyncio.sleep(self.interval if ok else self.retry_delay())
 
     async def disarm(self) -> bool:
-        """Never raises; does nothing if the switch was never armed."""
-        if self.refreshes == 0:
+        """Never raises; does nothing if the switch was never armed (nor asked to be)."""
+        if self.refreshes == 0 and not self._arm_unanswered:
             return True
         try:
             await self.rest.cancel_all_orders_after(0)

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable
 from typing import Any, ClassVar, Protocol, TypeVar
 
 from textual import work
-from textual.app import App, ComposeResult, SystemCommand
+from textual.app import App, ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
@@ -29,7 +29,7 @@ from textual.widgets import Footer
 from textual.worker import Worker, WorkerState
 
 from kraken_tui.alerts.settings import AlertSettings
-from kraken_tui.config import DEPTHS, Config, default_log_path
+from kraken_tui.config import Config, default_log_path
 from kraken_tui.feed.events import (
     BookUpdated,
     ConnectionChanged,
@@ -41,6 +41,7 @@ from kraken_tui.feed.events import (
     TickerUpdated,
 )
 from kraken_tui.record.replay import ReplayProgress
+from kraken_tui.ui.app_actions import MonitorActions
 from kraken_tui.ui.app_modes import ReplayAndAlerts
 from kraken_tui.ui.keys import MONITOR_BINDINGS
 from kraken_tui.ui.mailbox import BookMailbox
@@ -65,7 +66,6 @@ from kraken_tui.ui.notices import (
     notices_for,
 )
 from kraken_tui.ui.replay import ReplayState
-from kraken_tui.ui.screens import HelpScreen, SymbolSwitcher
 from kraken_tui.ui.widgets.alerts import AlertsPanel
 from kraken_tui.ui.widgets.balances import BalancesTable
 from kraken_tui.ui.widgets.banner import BannerStack
@@ -113,7 +113,7 @@ class FeedLike(Protocol):
 
 FeedFactory = Callable[[Config, Sink], FeedLike]
 
-class KrakenMonitor(ReplayAndAlerts, App[None]):
+class KrakenMonitor(MonitorActions, ReplayAndAlerts, App[None]):
     """Order books, open orders, balances and connection health, kept honest."""
 
     CSS_PATH = "app.tcss"
@@ -131,19 +131,22 @@ class KrakenMonitor(ReplayAndAlerts, App[None]):
         replay: ReplayState | None = None,
         exit_at_replay_end: bool = True,
         alerts: AlertSettings | None = None,
+        handle_signals: bool = False,
     ) -> None:
         """``freeze_heap_after``: seconds after mount to freeze the startup heap (a
         process-wide act, so the command asks for it; tests and embedders do not).
         ``replay``: the feed replays a recording (``--replay``): REPLAY in the status
         bar, its keys shown, and the app exits at its end unless told otherwise.
         ``alerts``: rules evaluated on the feed's thread; firings go to the Alerts panel,
-        a toast and the bell, as ``alerts.outputs`` says per rule kind."""
+        a toast and the bell, as ``alerts.outputs`` says per rule kind.
+        ``handle_signals``: SIGTERM, SIGHUP and SIGINT stop the app as ``q`` does."""
         super().__init__()
         self.alerts = alerts or AlertSettings()
         self._alert_runtime = None  # set with the feed (app_modes._feed_sink)
         self.replay = replay
         self._exit_at_replay_end = exit_at_replay_end
         self._freeze_heap_after = freeze_heap_after
+        self._handle_signals = handle_signals
         self.config = config
         self.symbols = config.symbols
         self.depth = config.depth
@@ -225,6 +228,8 @@ class KrakenMonitor(ReplayAndAlerts, App[None]):
             ModeChanged: self._health.on_mode,
             ReplayProgress: self._on_replay_progress,
         }
+        if self._handle_signals:
+            self.stop_on_signals()
         self._apply_width(self.size.width)
         self._update_status()
         self.set_interval(1.0, lambda: self._defer_panel("tick", self.tick))
@@ -404,97 +409,3 @@ class KrakenMonitor(ReplayAndAlerts, App[None]):
     def _update_status(self) -> None:
         self._status.show(self._health.endpoints, self._notices.system, self.paused,
                           self.clock(), replay=self.replay)
-
-    # -- actions --------------------------------------------------------------
-
-    def current_symbol(self) -> str:
-        return self.symbols[self._current]
-
-    def select_symbol(self, symbol: str) -> None:
-        if symbol not in self.symbols:
-            return
-        self._current = self.symbols.index(symbol)
-        for ladder in self._ladders.values():
-            ladder.set_class(ladder.symbol != symbol, "-hidden")
-        shown = self._ladders[symbol]
-        if shown.paused != self.paused:
-            shown.set_paused(self.paused)
-        parked = self._mailbox.show(symbol)
-        if parked is not None:
-            self._show_book(parked)
-
-    def on_book_ladder_symbol_picked(self, message: BookLadder.SymbolPicked) -> None:
-        self.select_symbol(message.symbol)
-
-    def action_show_index(self, index: int) -> None:
-        if 0 <= index < len(self.symbols):
-            self.select_symbol(self.symbols[index])
-
-    def action_help(self) -> None:
-        self.push_screen(HelpScreen())
-
-    def action_switch_symbol(self) -> None:
-        def picked(symbol: str | None) -> None:
-            if symbol:
-                self.select_symbol(symbol)
-
-        self.push_screen(SymbolSwitcher(self.symbols, self.current_symbol()), picked)
-
-    def _step_symbol(self, step: int) -> None:
-        index = self.symbols.index(self.current_symbol())
-        self.select_symbol(self.symbols[(index + step) % len(self.symbols)])
-
-    def action_next_symbol(self) -> None:
-        self._step_symbol(1)
-
-    def action_prev_symbol(self) -> None:
-        self._step_symbol(-1)
-
-    def action_cycle_depth(self) -> None:
-        """Next subscribed depth (10→25→100→500→1000→10); the feed resubscribes."""
-        index = DEPTHS.index(self.depth) if self.depth in DEPTHS else -1
-        self.depth = DEPTHS[(index + 1) % len(DEPTHS)]
-        for ladder in self._ladders.values():
-            ladder.set_requested_depth(self.depth)
-        if self._feed is not None:
-            self._feed.set_depth(self.depth)
-        log.info("depth -> %d", self.depth)
-
-    def action_toggle_pause(self) -> None:
-        # The shown ladder only; the others follow when shown (select_symbol). A ladder's
-        # restyle costs a few ms (eleven component classes): ten of them made the key
-        # wait ~30 ms during a burst.
-        self.paused = not self.paused
-        self._ladders[self.current_symbol()].set_paused(self.paused)
-        self._update_status()
-
-    def action_resync(self) -> None:
-        symbol = self.current_symbol()
-        if self._feed is not None:
-            self._feed.request_resync(symbol)
-        self._toast(f"Resync requested for {symbol}")
-
-    def action_toggle_side(self) -> None:
-        """Wide: hide/show the side panels. Narrow: swap the book and the panels."""
-        self.screen_stack[0].toggle_class("-toggled")
-
-    def action_toggle_panel(self, name: str) -> None:
-        panel = self.screen_stack[0].query_one(f"#{name}")
-        panel.display = not panel.display
-
-    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
-        yield SystemCommand("Cycle book depth", "Next depth: 10 → 25 → 100 → 500 → 1000",
-                            self.action_cycle_depth)
-        yield SystemCommand("Pause / resume rendering", "Freeze the ladders to read them",
-                            self.action_toggle_pause)
-        yield SystemCommand("Force resync", "Rebuild the current book from a fresh snapshot",
-                            self.action_resync)
-        yield SystemCommand("Toggle side panels", "Health, orders and balances",
-                            self.action_toggle_side)
-        yield SystemCommand("Alert rules", "Add or remove alert rules (saved to the config)",
-                            self.action_alert_rules)
-        yield SystemCommand("Help", "List every key", self.action_help)
-        for symbol in self.symbols:
-            yield SystemCommand(f"Show {symbol}", f"Switch the book to {symbol}",
-                                lambda s=symbol: self.select_symbol(s))

@@ -170,10 +170,14 @@ def run(args: argparse.Namespace, flags: Mapping[str, Any],
             log.info("starting monitor %r", config)
             # By then the screen, the feed and the first views exist: the heap to freeze.
             app = KrakenMonitor(config, feed_factory=factory, freeze_heap_after=2.0,
-                                replay=replay, alerts=alerts)
-            app.run()
-            # Let the feed finish its clean stop (it disarms the dead man's switch) first.
-            app.feed_done.wait(10)
+                                replay=replay, alerts=alerts, handle_signals=True)
+            try:
+                app.run()
+            finally:
+                # However the app ended (q, a signal, a terminal gone), the feed finishes
+                # its clean stop (it disarms the dead man's switch) before we exit.
+                app.stop_feed()
+                app.feed_done.wait(10)
     except DemoStartError as exc:
         return fail(parser, str(exc))
     finally:

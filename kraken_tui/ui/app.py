@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any, ClassVar, Protocol, TypeVar
 
-from textual import work
+from textual import events, work
 from textual.app import App, ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
@@ -250,8 +250,10 @@ class KrakenMonitor(MonitorActions, ReplayAndAlerts, App[None]):
         gc.freeze()
         log.info("startup heap frozen: %d objects", gc.get_freeze_count())
 
-    def on_resize(self, event: object) -> None:
-        self._apply_width(self.size.width)
+    def on_resize(self, event: events.Resize) -> None:
+        # The event's size: ``self.size`` still holds the previous one here, which left
+        # the layout one resize behind (narrow after growing, wide after shrinking).
+        self._apply_width(event.size.width)
 
     def _apply_width(self, width: int) -> None:
         if self._main is not None:

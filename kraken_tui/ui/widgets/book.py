@@ -154,6 +154,8 @@ class BookLadder(Widget, can_focus=False):
     def on_resize(self) -> None:
         self._rows = []
         self._strips = []
+        # Another size shows other levels: scale the bars to them as a fresh start would.
+        self._bar_scale = BarScale()
         self._paint(force=True)
 
     # -- layout of rows -------------------------------------------------------

@@ -1,0 +1,59 @@
+"""The layout follows the terminal: every resize gives the screen a fresh start would.
+
+Textual hands ``App.on_resize`` the new size before ``App.size`` has it; reading the
+latter left the layout one resize behind (issue 13).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from rich.console import Console
+from textual.pilot import Pilot
+from ui_scenarios import live_script, make_app, settle
+
+#: The sequence of the issue: grow from below the narrow limit, shrink, grow a lot.
+SEQUENCE = ((79, 24), (120, 40), (80, 24), (200, 60))
+
+
+async def screen_at(sizes: tuple[tuple[int, int], ...]) -> tuple[list[object], str, str]:
+    """Start at ``sizes[0]``, resize through the rest; the widgets' places and the text."""
+    app, holder = make_app(live_script())
+    async with app.run_test(size=sizes[0]) as pilot:
+        await settle(pilot, holder)
+        for size in sizes[1:]:
+            await pilot.resize_terminal(*size)
+            await settle_layout(pilot)
+        places = [(w.id, w.display, w.region) for w in app.screen.walk_children() if w.id]
+        return places, screen_text(app), svg_without_ids(app.export_screenshot())
+
+
+def screen_text(app: object) -> str:
+    """The screen's characters, as ``export_screenshot`` renders them (readable diffs)."""
+    width, height = app.size  # type: ignore[attr-defined]
+    console = Console(width=width, height=height, file=io.StringIO(), force_terminal=True,
+                      color_system="truecolor", record=True, legacy_windows=False)
+    console.print(app.screen._compositor.render_update(full=True))  # type: ignore[attr-defined]
+    return console.export_text()
+
+
+def svg_without_ids(svg: str) -> str:
+    """The SVG's ids are a hash of its content; the content (colours too) must match."""
+    return re.sub(r"terminal-\d+", "terminal", svg)
+
+
+async def settle_layout(pilot: Pilot) -> None:
+    await pilot.pause()
+    await pilot.pause()
+
+
+@pytest.mark.parametrize("stage", range(1, len(SEQUENCE)), ids=lambda i: "x".join(
+    map(str, SEQUENCE[i])))
+async def test_each_resize_matches_a_fresh_start(stage: int) -> None:
+    resized = await screen_at(SEQUENCE[: stage + 1])
+    fresh = await screen_at(SEQUENCE[stage:stage + 1])
+    assert resized[0] == fresh[0]
+    assert resized[1].splitlines() == fresh[1].splitlines()
+    assert resized[2] == fresh[2]

@@ -163,6 +163,13 @@ class BookTracker:
         self._ready = True
         self._advance_all()
 
+    def mark_unlisted(self, symbol: str) -> None:
+        """Kraken does not list ``symbol``: never subscribe it (a permanent refusal)."""
+        st = self.books.get(symbol)
+        if st is not None and not st.failed:
+            st.failed = "not listed on Kraken"
+            self._set_invalid(st, "not_listed")
+
     def disconnected(self, reason: str) -> None:
         """The socket is gone: so is every subscription; nothing is valid until new snapshots."""
         self._ready = False

@@ -104,6 +104,7 @@ class Feed(PublicChannels):
         self._rng = rng or random.Random()
         self._clock = clock
         self.instruments = InstrumentTable()
+        self.unlisted: set[str] = set()
         self.system_status: str | None = None
         self.budget = AttemptBudget(clock=clock)
         self.stats: dict[Endpoint, EndpointStats] = {

@@ -65,6 +65,19 @@ class PairStatusChanged(FeedEvent):
 
 
 @dataclass(frozen=True, slots=True)
+class SymbolUnlisted(FeedEvent):
+    """A watched symbol is not on Kraken's instrument list: nothing is subscribed for it.
+
+    ``note`` names the listed pair it most likely meant (a v1 name such as ``XBT/USD``,
+    or a typo); the other symbols carry on.
+    """
+
+    kind: ClassVar[str] = "unlisted_symbol"
+    symbol: str
+    note: str
+
+
+@dataclass(frozen=True, slots=True)
 class BookUpdated(FeedEvent):
     """A book's latest view. ``valid`` is False the moment it stops being trustworthy."""
 

@@ -18,6 +18,7 @@ from kraken_tui.feed.events import (
     FeedError,
     FeedEvent,
     PairStatusChanged,
+    SymbolUnlisted,
     SystemStatusChanged,
 )
 from kraken_tui.feed.rest import KrakenRest, KrakenRestError
@@ -30,7 +31,7 @@ from kraken_tui.kraken.frames import (
     MethodResponse,
     StatusFrame,
 )
-from kraken_tui.kraken.instruments import InstrumentTable
+from kraken_tui.kraken.instruments import InstrumentTable, unlisted_note
 
 log = logging.getLogger("kraken_tui.feed.connection")
 
@@ -45,6 +46,7 @@ class PublicChannels:
     system_status: str | None
     rest: KrakenRest | None
     _books_requested: bool
+    unlisted: set[str]  # watched symbols Kraken does not list (reported once)
     emit: Callable[[FeedEvent], None]
     _spawn: Callable[[Coroutine[Any, Any, Any], ErrorSource], None]
 
@@ -78,8 +80,23 @@ class PublicChannels:
     def _request_books(self) -> None:
         if not self._books_requested:
             self._books_requested = True
+            self._check_listed()
             self.books.start()
             self.tickers.start()
+
+    def _check_listed(self) -> None:
+        """Symbols Kraken does not list get a note naming the likely pair, no subscribe."""
+        listed = self.instruments.symbols()
+        if not listed:
+            return  # no list to check against (instrument channel and REST both failed)
+        for symbol in self.books.books:
+            if symbol not in self.instruments and symbol not in self.unlisted:
+                self.unlisted.add(symbol)
+                self.books.mark_unlisted(symbol)
+                self.emit(SymbolUnlisted(symbol, unlisted_note(symbol, listed)))
+        if self.unlisted:
+            self.tickers.symbols = tuple(s for s in self.tickers.symbols
+                                         if s not in self.unlisted)
 
     async def _precision_from_rest(self) -> None:
         """Fallback when the instrument channel is refused: REST AssetPairs."""

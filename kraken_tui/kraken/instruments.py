@@ -8,6 +8,7 @@ be verified without this table. REST still speaks legacy names (``XXBTZUSD``,
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import replace
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
@@ -17,7 +18,7 @@ from kraken_tui.kraken.models import PairInfo
 if TYPE_CHECKING:
     from kraken_tui.kraken.frames import InstrumentFrame
 
-__all__ = ["InstrumentTable", "PairInfo", "normalize_asset"]
+__all__ = ["InstrumentTable", "PairInfo", "normalize_asset", "unlisted_note"]
 
 
 # Legacy REST asset codes whose v2 name differs by more than a dropped X/Z prefix.
@@ -218,3 +219,19 @@ class InstrumentTable:
             b, _, q = wsname.partition("/")
             return f"{normalize_asset(b)}/{normalize_asset(q)}"
         return None
+
+
+def unlisted_note(symbol: str, listed: tuple[str, ...]) -> str:
+    """Why ``symbol`` is not on Kraken's list, naming the listed pair it most likely meant.
+
+    A v1 name (``XBT/USD``, ``XDG/USD``) maps through the legacy asset codes; anything
+    else gets the closest listed spelling, if one is close enough to be a typo.
+    """
+    base, _, quote = symbol.upper().partition("/")
+    v2 = f"{normalize_asset(base)}/{normalize_asset(quote)}" if quote else ""
+    if v2 and v2 != symbol and v2 in listed:
+        return f"{symbol} is Kraken's v1 name; v2 uses {v2}"
+    close = difflib.get_close_matches(symbol.upper(), listed, n=1, cutoff=0.6)
+    if close and close[0] != symbol:
+        return f"{symbol} is not listed on Kraken; closest listed pair: {close[0]}"
+    return f"{symbol} is not listed on Kraken"

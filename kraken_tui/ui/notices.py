@@ -25,6 +25,7 @@ from kraken_tui.feed.events import (
     Reconciled,
     ResyncDone,
     ResyncStarted,
+    SymbolUnlisted,
     SystemStatusChanged,
 )
 
@@ -258,6 +259,12 @@ def _pair(event: PairStatusChanged, state: NoticeState, now: float) -> list[Noti
     return [SetBanner(key, f"{event.symbol} {text}", "warning")]
 
 
+def _unlisted(event: SymbolUnlisted, state: NoticeState, now: float) -> list[Notice]:
+    # Stays up: the symbol came from the command line or the config, which only the
+    # user can change; the other symbols carry on meanwhile.
+    return [SetBanner(f"unlisted:{event.symbol}", f"UNKNOWN SYMBOL — {event.note}", "warning")]
+
+
 def _resync_started(event: ResyncStarted, state: NoticeState, now: float) -> list[Notice]:
     # The ladder goes stale through the feed's own BookUpdated(valid=False); marking it
     # here could land after a newer valid view that the mailbox already holds.
@@ -355,6 +362,7 @@ RULES: dict[type[FeedEvent], Rule] = {
     CredentialsRejected: _credentials_rejected,
     SystemStatusChanged: _system,
     PairStatusChanged: _pair,
+    SymbolUnlisted: _unlisted,
     ResyncStarted: _resync_started,
     ResyncDone: _resync_done,
     DeadManSwitch: _dead_man,

@@ -43,3 +43,13 @@ def scripted(script: Sequence[FeedEvent]) -> tuple[object, Callable[[Pilot], obj
 def test_ui_snapshot(snap_compare, script, size: tuple[int, int]) -> None:
     app, run_before = scripted(script())
     assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+def test_unlisted_symbol_snapshot(snap_compare) -> None:
+    """XBT/USD (Kraken's v1 name) beside two listed pairs: a banner, the rest live."""
+    app, holder = sc.make_app(sc.unlisted_script(), symbols=sc.UNLISTED_SYMBOLS)
+
+    async def run_before(pilot: Pilot) -> None:
+        await sc.settle(pilot, holder)
+
+    assert snap_compare(app, terminal_size=WIDE, run_before=run_before)

@@ -30,6 +30,7 @@ from kraken_tui.feed.events import (
     PairStatusChanged,
     ResyncStarted,
     RoundTrip,
+    SymbolUnlisted,
     SystemStatusChanged,
 )
 from kraken_tui.kraken.models import Balance, BookView, Order, ViewLevel
@@ -182,6 +183,18 @@ def public_only_script() -> list[FeedEvent]:
         *[BookUpdated(s, True, VIEWS[s], 12345) for s in SYMBOLS],
         stats("public"),
         RoundTrip("public", 23.4),
+    ]
+
+
+#: A v1 name beside two listed pairs: a banner names the pair meant, the others carry on.
+UNLISTED_SYMBOLS = ("BTC/USD", "ETH/USD", "XBT/USD")
+
+
+def unlisted_script() -> list[FeedEvent]:
+    return [
+        *live_script(UNLISTED_SYMBOLS[:2]),
+        SymbolUnlisted("XBT/USD", "XBT/USD is Kraken's v1 name; v2 uses BTC/USD"),
+        BookUpdated("XBT/USD", False, None, reason="not_listed"),
     ]
 
 

@@ -25,6 +25,7 @@ STALE_REASONS = {
     "resync": "resyncing",
     "reconnecting": "reconnecting",
     "paused": "paused",
+    "not_listed": "not listed on Kraken",
 }
 
 

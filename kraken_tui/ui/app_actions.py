@@ -10,7 +10,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import time
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from textual.app import SystemCommand
@@ -24,6 +26,14 @@ if TYPE_CHECKING:
     from kraken_tui.ui.mailbox import BookMailbox
 
 log = logging.getLogger("kraken_tui.ui")
+
+
+def screenshot_dir() -> Path:
+    """Downloads when the user has one (Textual's default), else the current directory."""
+    import platformdirs
+
+    downloads = Path(platformdirs.user_downloads_dir())
+    return downloads if downloads.is_dir() else Path.cwd()
 
 
 class MonitorActions:
@@ -44,6 +54,7 @@ class MonitorActions:
     action_alert_rules: Callable[[], None]
     stop_feed: Callable[[], None]
     exit: Callable[..., None]
+    export_screenshot: Callable[..., str]
 
     #: What a closed terminal window (SIGHUP), ``kill`` (SIGTERM) and an interrupt
     #: (SIGINT) send: each stops the monitor as ``q`` does.
@@ -59,6 +70,22 @@ class MonitorActions:
         loop = asyncio.get_running_loop()
         for sig in self.STOP_SIGNALS:
             loop.add_signal_handler(sig, self._stop_on_signal, sig)
+
+    def action_save_screenshot(self, directory: Path | None = None) -> Path | None:
+        """An SVG of the screen in ``directory`` (Downloads if it exists, else the current
+        directory); the toast says where, or exactly why it could not be written."""
+        folder = directory or screenshot_dir()
+        path = folder / f"kraken-tui-{time.strftime('%Y%m%d-%H%M%S')}.svg"
+        try:
+            path.write_text(self.export_screenshot(), encoding="utf-8")
+        except OSError as exc:
+            log.warning("screenshot not saved to %s: %s", path, exc.strerror or exc)
+            self._toast(f"Screenshot not saved: cannot write {path} ({exc.strerror or exc})",
+                        "error")
+            return None
+        log.info("screenshot saved to %s", path)
+        self._toast(f"Screenshot saved: {path}")
+        return path
 
     def _stop_on_signal(self, sig: signal.Signals) -> None:
         log.info("%s received: stopping as on q", sig.name)
@@ -141,7 +168,13 @@ class MonitorActions:
         panel.display = not panel.display
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
+        for command in super().get_system_commands(screen):  # type: ignore[misc]
+            if command.title == "Keys":
+                continue  # our "Help" lists every key; two entries for one thing confused
+            if command.title == "Screenshot":
+                command = SystemCommand("Screenshot", "Save an SVG of the screen (the path "
+                                        "is shown)", lambda: self.action_save_screenshot())
+            yield command
         yield SystemCommand("Cycle book depth", "Next depth: 10 → 25 → 100 → 500 → 1000",
                             self.action_cycle_depth)
         yield SystemCommand("Pause / resume rendering", "Freeze the ladders to read them",

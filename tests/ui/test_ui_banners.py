@@ -272,3 +272,22 @@ async def test_a_malformed_frame_flood_is_one_toast_and_a_count_in_the_panel() -
         assert shown_toasts(app) == ["Public feed: malformed frame — frame #0: not JSON"]
         health = app.query_one(HealthPanel)
         assert str(health.get_cell("fps", "public")) == "41.5 (200 malformed)"
+
+
+async def test_a_reconnect_never_shows_live_beside_an_old_last_message() -> None:
+    """Stats from before the reconnect must not say "10s ago" next to LIVE."""
+    from ui_scenarios import stats
+
+    from kraken_tui.ui.widgets.health import HealthPanel
+
+    app, holder = make_app(live_script())
+    async with app.run_test(size=(120, 34)) as pilot:
+        await settle(pilot, holder)
+        holder.feed.emit(stats("public", last_message_age=10.0, last_heartbeat_age=10.0))
+        holder.feed.emit(ConnectionChanged("public", "backoff", 1, 1.0, "closed"))
+        holder.feed.emit(ConnectionChanged("public", "connected", 2))
+        await settle(pilot, holder)
+        panel = app.query_one(HealthPanel)
+        panel.tick()
+        assert str(panel.get_cell("last_msg", "public")).strip() == "0s ago"
+        assert str(panel.get_cell("heartbeat", "public")).strip() == "0s ago"

@@ -52,6 +52,8 @@ class EndpointHealth:
     rtt_ms: float | None = None
     enabled: bool = True
     ever_connected: bool = False
+    connected_at: float | None = None  # when the current connection opened
+    stats_predate_connection: bool = False  # no stats since it opened yet
     note: tuple[str, str] | None = None  # (title, reason): why it is down, until cleared
 
 
@@ -114,6 +116,8 @@ class HealthPanel(KeyedTable, can_focus=False):
         h = self.endpoints[ev.endpoint]
         h.state, h.attempt, h.reason = ev.state, ev.attempt, ev.reason
         h.ever_connected = h.ever_connected or ev.state == "connected"
+        h.connected_at = self._clock() if ev.state == "connected" else None
+        h.stats_predate_connection = ev.state == "connected"
         h.retry_at = self._clock() + ev.delay if ev.delay is not None else None
         self.tick()
 
@@ -122,6 +126,7 @@ class HealthPanel(KeyedTable, can_focus=False):
         # instead of one per endpoint per second more.
         h = self.endpoints[ev.endpoint]
         h.stats, h.stats_at = ev, self._clock()
+        h.stats_predate_connection = False
 
     def on_rtt(self, ev: RoundTrip) -> None:
         self.endpoints[ev.endpoint].rtt_ms = ev.rtt_ms
@@ -157,7 +162,13 @@ class HealthPanel(KeyedTable, can_focus=False):
     def _age(self, h: EndpointHealth, value: float | None, now: float) -> float | None:
         if value is None:
             return None
-        return value + max(0.0, now - h.stats_at)
+        age = value + max(0.0, now - h.stats_at)
+        if h.stats_predate_connection and h.connected_at is not None:
+            # Stats from before this connection opened: its first frame (status) came at
+            # the open and the heartbeat deadline restarted then. Without this the panel
+            # showed LIVE beside "10s ago" until the next stats, about a second later.
+            age = min(age, max(0.0, now - h.connected_at))
+        return age
 
     def _cells(self, ep: str, now: float) -> dict[str, Text | str]:
         h = self.endpoints[ep]

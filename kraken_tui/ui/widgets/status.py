@@ -14,25 +14,50 @@ from kraken_tui.ui.replay import ReplayState, replay_text
 from kraken_tui.ui.widgets.health import ENDPOINTS, EndpointHealth, state_text, system_style
 
 
+def _compact(state: Text) -> Text:
+    """``● RECONNECTING 3 (next try in 5s)`` → ``● RECONNECTING 3``: the state, not why."""
+    cut = state.plain.find(" (")
+    return state if cut < 0 else state[:cut]
+
+
 def status_line(
     endpoints: Mapping[str, EndpointHealth], system: str | None, paused: bool, now: float,
-    replay: ReplayState | None = None,
+    replay: ReplayState | None = None, width: int | None = None,
 ) -> Text:
     """`` kraken-tui   public ● LIVE  private ● KEYS REJECTED (…)  exchange online``;
-    a replay starts with its REPLAY mark, progress and speed instead of the name."""
-    line = Text()
-    if replay is not None:  # its mark takes the name's place: the line has no room for both
-        line.append_text(replay_text(replay))
-    else:
-        line.append(" kraken-tui ", style="bold reverse")
-    for endpoint in ENDPOINTS:
-        line.append(f"  {endpoint} ", style="dim")
-        line.append_text(state_text(endpoints[endpoint], now))
-    line.append("  exchange ", style="dim")
-    line.append((system or "unknown").replace("_", " "), style=system_style(system))
-    if paused:
-        line.append("  ❚❚ PAUSED", style="bold yellow")
-    return line
+    a replay starts with its REPLAY mark, progress and speed instead of the name.
+
+    Within ``width`` cells it degrades by priority: the app's name goes first, then the
+    reasons in brackets, then the endpoints' names; the exchange status and PAUSED are
+    never dropped (they say whether the screen can be acted on).
+    """
+    states = {ep: state_text(endpoints[ep], now) for ep in ENDPOINTS}
+    status = Text((system or "unknown").replace("_", " "), style=system_style(system))
+    tail = Text("  ❚❚ PAUSED", style="bold yellow") if paused else Text()
+
+    def line(level: int) -> Text:
+        """0: everything; 1: no name; 2: no reasons; 3: no endpoint names; 4: no
+        "exchange" label; 5: each endpoint as its coloured dot only."""
+        out = Text()
+        if level == 0:
+            out.append_text(replay_text(replay) if replay is not None else
+                            Text(" kraken-tui ", style="bold reverse"))
+        for endpoint in ENDPOINTS:
+            state = states[endpoint] if level < 2 else _compact(states[endpoint])
+            if level >= 5:
+                state = state[:1]
+            out.append(f"  {endpoint} " if level < 3 else " ", style="dim")
+            out.append_text(state)
+        out.append("  exchange " if level < 4 else "  ", style="dim")
+        out.append_text(status)
+        out.append_text(tail)
+        return out
+
+    for level in range(6):
+        text = line(level)
+        if width is None or text.cell_len <= width:
+            break
+    return text
 
 
 class StatusBar(Horizontal):
@@ -43,6 +68,8 @@ class StatusBar(Horizontal):
         self._left = Static(id="status-left")
         self._clock = Static(id="status-clock")
         self._shown: tuple[str, str] = ("", "")
+        self._last: tuple[Mapping[str, EndpointHealth], str | None, bool, float,
+                          ReplayState | None] | None = None
         self.text = ""  # the line as shown, without styles (tests read it)
 
     def compose(self) -> ComposeResult:
@@ -54,11 +81,13 @@ class StatusBar(Horizontal):
         now: float, *, replay: ReplayState | None = None,
     ) -> None:
         """``replay``: the clock shows the recording's time, not now."""
-        left = status_line(endpoints, system, paused, now, replay)
+        self._last = (endpoints, system, paused, now, replay)
+        width = self._left.size.width or None  # unknown before the first layout
+        left = status_line(endpoints, system, paused, now, replay, width)
         if replay is not None:
             clock = replay.clock_text()
         else:
-            clock = time.strftime("%H:%M:%S UTC ", time.gmtime(now))
+            clock = time.strftime("%Y-%m-%d %H:%M:%S UTC ", time.gmtime(now))
         # Both fields have fixed sizes (1fr and a constant-width clock): after the first
         # update they repaint without a screen-wide layout pass, once a second for days.
         if (left.markup, clock) == self._shown:
@@ -68,3 +97,7 @@ class StatusBar(Horizontal):
         self.text = left.plain
         self._left.update(left, layout=first)
         self._clock.update(clock, layout=first)
+
+    def on_resize(self) -> None:
+        if self._last is not None:
+            self.call_after_refresh(lambda: self.show(*self._last[:4], replay=self._last[4]))

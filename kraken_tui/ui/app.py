@@ -36,6 +36,7 @@ from kraken_tui.feed.events import (
     DeadManSwitch,
     FeedEvent,
     ModeChanged,
+    OrdersUpdated,
     RoundTrip,
     SystemStatusChanged,
     TickerUpdated,
@@ -50,6 +51,7 @@ from kraken_tui.ui.messages import (
     BookMessage,
     FeedEventMessage,
     OrdersMessage,
+    PrecisionLearned,
     StatsMessage,
     wrap_event,
 )
@@ -160,6 +162,7 @@ class KrakenMonitor(MonitorActions, ReplayAndAlerts, App[None]):
         self._feed_factory = feed_factory
         self._feed: FeedLike | None = None
         self._mailbox = BookMailbox(shown=config.symbols[0])
+        self._precisions: dict[str, tuple[int, int]] = {}  # written on the feed's thread
         self._stopping = False
         self._notices = NoticeState(
             log_path=config.log_path or default_log_path(),
@@ -169,6 +172,7 @@ class KrakenMonitor(MonitorActions, ReplayAndAlerts, App[None]):
         self.feed_done = threading.Event()  # set when the feed thread has finished
         self.events_seen = 0  # feed events handled on the UI loop (tests wait on this)
         self._panel_updates: dict[str, Callable[[], None]] = {}  # latest per panel wins
+        self._last_orders: OrdersUpdated | None = None
         self._panel_timer: Timer | None = None
         if config.theme in self.available_themes:  # run.py reports an unknown name
             self.theme = config.theme
@@ -274,6 +278,10 @@ class KrakenMonitor(MonitorActions, ReplayAndAlerts, App[None]):
     def _sink(self, event: FeedEvent) -> None:
         """Called on the feed's thread: post only, never touch the DOM here."""
         if isinstance(event, BookUpdated):
+            view = event.view
+            if view is not None and event.symbol not in self._precisions:
+                self._precisions[event.symbol] = (view.price_precision, view.qty_precision)
+                self.post_message(PrecisionLearned(event.symbol, *self._precisions[event.symbol]))
             if self._mailbox.put(event):
                 self.post_message(BookMessage(event))
         elif isinstance(event, TickerUpdated):
@@ -341,7 +349,15 @@ class KrakenMonitor(MonitorActions, ReplayAndAlerts, App[None]):
     def on_orders_message(self, message: OrdersMessage) -> None:
         self.events_seen += 1
         event = message.event
+        self._last_orders = event
         self._defer_panel("orders", lambda: self._orders.apply(event.orders, event.valid))
+
+    @while_running
+    def on_precision_learned(self, message: PrecisionLearned) -> None:
+        self._orders.precisions[message.symbol] = (message.price, message.qty)
+        event = self._last_orders
+        if event is not None and any(o.symbol == message.symbol for o in event.orders):
+            self._defer_panel("orders", lambda: self._orders.apply(event.orders, event.valid))
 
     @while_running
     def on_balances_message(self, message: BalancesMessage) -> None:

@@ -70,6 +70,15 @@ def wrap_event(event: FeedEvent) -> FeedEventMessage:
     return FeedEventMessage(event)
 
 
+class PrecisionLearned(Message):
+    """A watched pair's price and size decimals, from its first book view: every panel
+    shows that pair's numbers at the precision the ladder uses."""
+
+    def __init__(self, symbol: str, price: int, qty: int) -> None:
+        super().__init__()
+        self.symbol, self.price, self.qty = symbol, price, qty
+
+
 class AlertMessage(Message):
     """An alert rule fired (on the feed's thread); never coalesced."""
 

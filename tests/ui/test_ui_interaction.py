@@ -46,17 +46,27 @@ async def test_orders_update_in_place_with_stable_rows() -> None:
         keys_before = table.row_keys
         assert keys_before == [o.order_id for o in ORDERS]
         first = ORDERS[0]
+        # A first fill lines the Filled column up on 8 decimals (BTC's lot precision):
+        # the whole column moves once.
+        holder.feed.emit(OrdersUpdated((replace(first, cum_qty=Decimal("0.05"),
+                                                status="partially_filled"), *ORDERS[1:])))
+        await settle(pilot, holder)
+        await wait_for(pilot, lambda: not app.panels_pending, 5, "the first fill drawn")
+        await pilot.pause()
         filled = replace(first, cum_qty=Decimal("0.1"), status="partially_filled")
         renders_before = table.row_renders
-        # One order fills partly, one is gone: only the filled row is drawn again.
-        holder.feed.emit(OrdersUpdated((filled, *ORDERS[1:3])))
+        # The order fills more: only its row is drawn again.
+        holder.feed.emit(OrdersUpdated((filled, *ORDERS[1:])))
         await settle(pilot, holder)
         await wait_for(pilot, lambda: table.row_renders > renders_before, 5, "a repaint")
         await pilot.pause()  # the pass that drew it drew every dirty row
-        assert table.row_keys == keys_before[:3]
         assert table.row_renders - renders_before == 1
-        assert "0.1" in table.render_line(1).text  # the first order's line, under the header
-        assert str(table.get_cell(first.order_id, "filled")).strip() == "0.1"
+        # One is gone: the others keep their order.
+        holder.feed.emit(OrdersUpdated((filled, *ORDERS[1:3])))
+        await settle(pilot, holder)
+        await wait_for(pilot, lambda: table.row_keys == keys_before[:3], 5, "the row removed")
+        assert "0.10000000" in table.render_line(1).text  # the first order, under the header
+        assert str(table.get_cell(first.order_id, "filled")).strip() == "0.10000000"
         assert str(table.get_cell(first.order_id, "status")).strip() == "partial"
         assert str(table.get_cell(first.order_id, "age")).strip() == "3h02m"
 
@@ -70,7 +80,7 @@ async def test_order_ages_follow_the_clock() -> None:
         table = app.query_one(OrdersTable)
         now[0] = T0 + 60
         table.tick()
-        assert str(table.get_cell(ORDERS[3].order_id, "age")).strip() == "1m"
+        assert str(table.get_cell(ORDERS[3].order_id, "age")).strip() == "1m42s"
 
 
 async def test_balances_update_in_place() -> None:
@@ -421,7 +431,7 @@ async def test_panel_updates_are_drawn_with_the_next_book_paint(monkeypatch) -> 
         filled = replace(ORDERS[0], cum_qty=Decimal("0.1"), status="partially_filled")
         app.on_orders_message(OrdersMessage(OrdersUpdated((filled, *ORDERS[1:]))))
         assert app.panels_pending
-        assert str(table.get_cell(filled.order_id, "filled")).strip() != "0.1"
+        assert str(table.get_cell(filled.order_id, "filled")).strip() != "0.10000000"
 
         # A view for a hidden symbol paints nothing, so the panels keep waiting.
         deliver_book(app, BookUpdated("ETH/USD", True, eth_view(1)))
@@ -430,7 +440,7 @@ async def test_panel_updates_are_drawn_with_the_next_book_paint(monkeypatch) -> 
         moved = make_view("BTC/USD", bump=1)
         deliver_book(app, BookUpdated("BTC/USD", True, moved))
         assert not app.panels_pending
-        assert str(table.get_cell(filled.order_id, "filled")).strip() == "0.1"
+        assert str(table.get_cell(filled.order_id, "filled")).strip() == "0.10000000"
 
 
 async def test_panel_updates_on_a_quiet_book_are_drawn_soon() -> None:

@@ -8,8 +8,9 @@ from kraken_tui.kraken.models import Balance
 from kraken_tui.ui.widgets.fmt import fmt_dec
 from kraken_tui.ui.widgets.table import Column, KeyedTable
 
-COLUMNS = (Column("asset", "Asset"), Column("total", "Total", justify="right"),
-           Column("wallets", "Wallets"))
+# Totals line up on the decimal point; the per-wallet split goes first when cramped.
+COLUMNS = (Column("asset", "Asset"), Column("total", "Total", justify="right", decimal=True),
+           Column("wallets", "Wallets", drop=1))
 
 
 def _wallets(balance: Balance) -> str:

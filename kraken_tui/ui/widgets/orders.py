@@ -10,58 +10,57 @@ from kraken_tui.kraken.models import Order
 from kraken_tui.ui.widgets.fmt import fmt_age, fmt_dec, parse_time
 from kraken_tui.ui.widgets.table import Column, KeyedTable
 
-# Fixed widths, no cell padding: one space between columns instead of two, so the
-# whole table fits the side panel without a horizontal scrollbar. Numbers carry
-# their own leading space so wide ones (DOGE sizes, 7-decimal prices) never touch.
+# Widths follow the content: numbers are never cut. Prices and sizes line up on the
+# decimal point. When the panel is too narrow the least needed columns go first
+# (type, then age, filled, status); symbol, side, price and quantity always stay.
 COLUMNS = (
-    Column("symbol", " Symbol", 9),
-    Column("side", " Side", 6),
-    Column("type", "Type", 9),
-    Column("price", "Price", 11, "right"),
-    Column("qty", "Qty", 11, "right"),
-    Column("filled", "Filled", 10, "right"),
-    Column("status", " Status", 8),
-    Column("age", "Age", 6, "right"),
+    Column("symbol", "Symbol"),
+    Column("side", "Side"),
+    Column("type", "Type", drop=4),
+    Column("price", "Price", justify="right", decimal=True),
+    Column("qty", "Qty", justify="right", decimal=True),
+    Column("filled", "Filled", justify="right", decimal=True, drop=2),
+    Column("status", "Status", drop=1),
+    Column("age", "Age", justify="right", drop=3),
 )
 
 
 STATUS_SHORT = {"partially_filled": "partial", "pending_new": "pending"}
 
 
-def _spaced(text: str) -> str:
-    """A leading space: a value as wide as its column still stands apart from the last."""
-    return " " + text
-
-
 class OrdersTable(KeyedTable):
     """One row per open order id; rows never reorder under the reader's eyes."""
 
     def __init__(self, clock: Callable[[], float], *, id: str | None = None) -> None:
-        super().__init__(id=id, cell_padding=0)
+        super().__init__(id=id)
         self._clock = clock
         self._opened: dict[str, float | None] = {}
+        #: symbol -> (price, quantity) decimals, from the books: prices and sizes are
+        #: shown at the pair's precision where we know it, as on the ladder.
+        self.precisions: dict[str, tuple[int, int]] = {}
         self.valid = True
         self.set_columns(COLUMNS)
 
     def _row_cells(self, order: Order, now: float) -> dict[str, str | Text]:
         side_style = "bold green" if order.side == "buy" else "bold red"
         self._opened.setdefault(order.order_id, parse_time(order.opened_at))
-        price = fmt_dec(order.limit_price) if order.limit_price is not None else "mkt"
+        price_places, qty_places = self.precisions.get(order.symbol, (None, None))
+        price = (fmt_dec(order.limit_price, price_places) if order.limit_price is not None
+                 else "mkt")
         return {
-            "symbol": " " + order.symbol,
-            # A leading space: a 9-character symbol (MINA/GBP) fills its column.
-            "side": Text.assemble(" ", (order.side.upper(), side_style)),
+            "symbol": order.symbol,
+            "side": Text(order.side.upper(), style=side_style),
             "type": order.order_type,
-            "price": _spaced(price),
-            "qty": _spaced(fmt_dec(order.order_qty)),
-            "filled": _spaced(fmt_dec(order.cum_qty)),
-            "status": " " + STATUS_SHORT.get(order.status, order.status.replace("_", " ")),
+            "price": price,
+            "qty": fmt_dec(order.order_qty, qty_places),
+            "filled": fmt_dec(order.cum_qty, qty_places) if order.cum_qty else "0",
+            "status": STATUS_SHORT.get(order.status, order.status.replace("_", " ")),
             "age": self._age(order.order_id, now),
         }
 
     def _age(self, order_id: str, now: float) -> str:
         opened = self._opened.get(order_id)
-        return _spaced(fmt_age(now - opened, short=True) if opened is not None else "—")
+        return fmt_age(now - opened) if opened is not None else "—"
 
     def apply(self, orders: tuple[Order, ...], valid: bool = True) -> None:
         """Bring the table to ``orders``: add new ids, update changed rows, drop gone ids."""

@@ -30,12 +30,33 @@ Cell = Text | str
 
 @dataclass(frozen=True)
 class Column:
-    """``width`` (cells, padding excluded) None: as wide as the widest cell or the label."""
+    """``width`` (cells, padding excluded) None: as wide as the widest cell or the label.
+
+    ``decimal``: numbers line up on their decimal point (right-aligned, the shorter
+    fractions padded with spaces). ``drop``: when the table is wider than the panel,
+    columns go in decreasing ``drop`` order (0: never), so a number is never cut.
+    """
 
     key: str
     label: Cell
     width: int | None = None
     justify: Literal["left", "right"] = "left"
+    decimal: bool = False
+    drop: int = 0
+
+
+def fraction_len(text: str) -> int:
+    """Digits after the decimal point (0 without one)."""
+    point = text.rfind(".")
+    return 0 if point < 0 else len(text.rstrip()) - point - 1
+
+
+def decimal_pad(text: str, fraction: int) -> str:
+    """Spaces that line ``text`` up with numbers of ``fraction`` decimals."""
+    own = fraction_len(text)
+    if own == 0 and "." not in text:
+        return " " * (fraction + 1) if fraction else ""
+    return " " * (fraction - own)
 
 
 def _as_text(cell: Cell) -> Text:
@@ -90,8 +111,10 @@ class KeyedTable(ScrollView):
         super().__init__(id=id)
         self.cell_padding = cell_padding
         self.zebra_stripes = zebra_stripes
-        self._columns: list[Column] = []
+        self._all_columns: list[Column] = []
+        self._columns: list[Column] = []  # those shown: the widest drop first when cramped
         self._widths: list[int] = []
+        self._fractions: dict[str, int] = {}  # decimal column -> longest fraction
         self._data: dict[str, dict[str, Text]] = {}
         self._heights: dict[str, int] = {}
         self._order: list[str] = []  # row keys, in insertion order
@@ -107,9 +130,14 @@ class KeyedTable(ScrollView):
     # -- building --------------------------------------------------------------
 
     def set_columns(self, columns: Iterable[Column]) -> None:
-        self._columns = list(columns)
+        self._all_columns = list(columns)
+        self._columns = list(self._all_columns)
         self._widths = []
         self._relayout()
+
+    @property
+    def shown_columns(self) -> list[str]:
+        return [col.key for col in self._columns]
 
     @property
     def row_count(self) -> int:
@@ -124,7 +152,7 @@ class KeyedTable(ScrollView):
 
     def set_row(self, key: str, cells: Mapping[str, Cell], height: int = 1) -> None:
         """Add the row ``key`` (at the end) or update the cells that differ."""
-        new = {col.key: _as_text(cells.get(col.key, "")) for col in self._columns}
+        new = {col.key: _as_text(cells.get(col.key, "")) for col in self._all_columns}
         old = self._data.get(key)
         if old is None:
             self._data[key] = new
@@ -167,23 +195,36 @@ class KeyedTable(ScrollView):
 
     # -- geometry -----------------------------------------------------------------
 
-    def _natural_widths(self) -> list[int]:
-        widths = []
-        for col in self._columns:
-            if col.width is not None:
-                widths.append(col.width)
-                continue
-            cells = [_as_text(col.label)] + [self._data[k][col.key] for k in self._order]
-            widest = max(cell_len(line) for c in cells for line in c.plain.split("\n"))
-            widths.append(widest)
-        return widths
+    def _natural_width(self, col: Column) -> int:
+        if col.width is not None:
+            return col.width
+        values = [self._data[k][col.key].plain for k in self._order]
+        if col.decimal:
+            fraction = max((fraction_len(v) for v in values), default=0)
+            self._fractions[col.key] = fraction
+            values = [v + decimal_pad(v, fraction) for v in values]
+        lines = [_as_text(col.label).plain, *values]
+        return max(cell_len(line) for text in lines for line in text.split("\n"))
+
+    def _shown(self) -> tuple[list[Column], list[int]]:
+        """Every column that fits the panel, dropping the highest ``drop`` first."""
+        columns = list(self._all_columns)
+        widths = [self._natural_width(col) for col in columns]
+        room = self.size.width - (1 if self.show_vertical_scrollbar else 0)
+        droppable = sorted((c for c in columns if c.drop), key=lambda c: -c.drop)
+        pad = 2 * self.cell_padding
+        while room > 0 and sum(widths) + pad * len(widths) > room and droppable:
+            index = columns.index(droppable.pop(0))
+            del columns[index], widths[index]
+        return columns, widths
 
     def _fit_widths(self) -> bool:
         """Recompute auto widths; True (and a full repaint) when any changed."""
-        widths = self._natural_widths()
-        if widths == self._widths:
+        fractions = dict(self._fractions)
+        columns, widths = self._shown()
+        if widths == self._widths and columns == self._columns and fractions == self._fractions:
             return False
-        self._widths = widths
+        self._columns, self._widths = columns, widths
         self._strips.clear()
         self._header = None
         self._resize_virtual()
@@ -229,6 +270,7 @@ class KeyedTable(ScrollView):
     def on_resize(self) -> None:
         self._strips.clear()
         self._header = None
+        self._fit_widths()  # another width may show more columns, or fewer
         self.virtual_size = self._content_size()  # exact again: scrollbars may change
 
     def notify_style_update(self) -> None:
@@ -246,8 +288,8 @@ class KeyedTable(ScrollView):
             self._styles[name] = style
         return style
 
-    def _render_cells(self, cells: list[Text], height: int, base: Style, plain: bool
-                      ) -> list[Strip]:
+    def _render_cells(self, cells: list[Text], height: int, base: Style, plain: bool,
+                      header: bool = False) -> list[Strip]:
         console = self.app.console
         pad = " " * self.cell_padding
         lines: list[list[Segment]] = [[] for _ in range(height)]
@@ -256,6 +298,8 @@ class KeyedTable(ScrollView):
             for y in range(height):
                 part = parts[y] if y < len(parts) else Text()
                 part = Text(part.plain) if plain else part.copy()
+                if col.decimal and y == 0 and part.plain and not header:
+                    part.append(decimal_pad(part.plain, self._fractions.get(col.key, 0)))
                 part.truncate(width, overflow="ellipsis")
                 part.align(col.justify, width)
                 # Text.render leaves out the text's own style: it is layered here.
@@ -272,7 +316,7 @@ class KeyedTable(ScrollView):
         if self._header is None:
             base = self._style("") + self._style("keyed-table--header")
             labels = [_as_text(col.label) for col in self._columns]
-            self._header = self._render_cells(labels, 1, base, plain=False)[0]
+            self._header = self._render_cells(labels, 1, base, plain=False, header=True)[0]
         return self._header
 
     def _row_strips(self, key: str) -> list[Strip]:

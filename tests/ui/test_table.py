@@ -132,3 +132,68 @@ async def test_rows_added_to_a_scrolling_table_move_its_scrollbar_without_a_layo
         assert [line.split() for line in lines(table)[:3]] == [
             ["Name", "Qty"], ["row8", "8"], ["row9", "9"],
         ]
+
+
+class DecimalApp(App[None]):
+    """Price and size line up on the point; notes go first, then the type, when cramped."""
+
+    COLUMNS = (Column("sym", "Sym"), Column("type", "Type", drop=1),
+               Column("price", "Price", justify="right", decimal=True),
+               Column("qty", "Qty", justify="right", decimal=True),
+               Column("note", "Note", drop=2))
+
+    def compose(self) -> ComposeResult:
+        table = KeyedTable(id="t")
+        table.set_columns(self.COLUMNS)
+        yield table
+
+
+ROWS = (
+    {"sym": "BTC", "type": "stop-loss", "price": "62,803.5", "qty": "0.0006678",
+     "note": "a long note nobody needs"},
+    {"sym": "DOGE", "type": "limit", "price": "0.1234546", "qty": "3,740,179.04934745",
+     "note": "x"},
+    {"sym": "ETH", "type": "limit", "price": "3,050", "qty": "2", "note": ""},
+)
+
+
+async def test_numbers_line_up_on_the_decimal_point() -> None:
+    app = DecimalApp()
+    async with app.run_test(size=(100, 10)) as pilot:
+        table = app.query_one(KeyedTable)
+        for i, row in enumerate(ROWS):
+            table.set_row(str(i), row)
+        await pilot.pause()
+        body = lines(table)[1:4]
+        # Each number's point (or, without one, where it would be) is in one column.
+        price_points = [point(body[0], "62,803.5"), point(body[1], "0.1234546"),
+                        body[2].index("3,050") + len("3,050")]
+        qty_points = [point(body[0], "0.0006678"), point(body[1], "3,740,179.04934745"),
+                      body[2].index(" 2 ") + 2]
+        assert len(set(price_points)) == 1
+        assert len(set(qty_points)) == 1
+
+
+def point(line: str, number: str) -> int:
+    return line.index(number) + number.index(".")
+
+
+async def test_cramped_tables_drop_columns_by_priority_never_cut_a_number() -> None:
+    app = DecimalApp()
+    async with app.run_test(size=(100, 10)) as pilot:
+        table = app.query_one(KeyedTable)
+        for i, row in enumerate(ROWS):
+            table.set_row(str(i), row)
+        await pilot.pause()
+        assert table.shown_columns == ["sym", "type", "price", "qty", "note"]
+        await pilot.resize_terminal(60, 10)
+        await pilot.pause()
+        assert table.shown_columns == ["sym", "type", "price", "qty"]
+        await pilot.resize_terminal(45, 10)
+        await pilot.pause()
+        assert table.shown_columns == ["sym", "price", "qty"]
+        text = "\n".join(lines(table))
+        assert "3,740,179.04934745" in text and "0.0006678" in text and "…" not in text
+        await pilot.resize_terminal(100, 10)
+        await pilot.pause()
+        assert table.shown_columns == ["sym", "type", "price", "qty", "note"]

@@ -119,6 +119,8 @@ class KrakenMonitor(MonitorActions, ReplayAndAlerts, App[None]):
     """Order books, open orders, balances and connection health, kept honest."""
 
     CSS_PATH = "app.tcss"
+    #: Nothing focused at start: a focused panel would take the arrow keys from the book.
+    AUTO_FOCUS = None
     TITLE = "kraken-tui"
     BINDINGS: ClassVar[list[BindingType]] = MONITOR_BINDINGS
 

@@ -164,8 +164,12 @@ class MonitorActions:
         self.screen_stack[0].toggle_class("-toggled")
 
     def action_toggle_panel(self, name: str) -> None:
-        panel = self.screen_stack[0].query_one(f"#{name}")
+        """Hide/show one side panel; with none left, the book takes the whole width."""
+        screen = self.screen_stack[0]
+        panel = screen.query_one(f"#{name}")
         panel.display = not panel.display
+        side = screen.query_one("#side")
+        screen.set_class(not any(child.display for child in side.children), "-side-empty")
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         for command in super().get_system_commands(screen):  # type: ignore[misc]

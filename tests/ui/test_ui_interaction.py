@@ -539,3 +539,35 @@ async def test_the_monitor_freezes_its_startup_heap_when_asked() -> None:
             await wait_for(pilot, lambda: gc.get_freeze_count() > 0, 5, "the heap frozen")
     finally:
         gc.unfreeze()  # the test process goes on: let its heap be collected again
+
+
+async def test_hiding_every_side_panel_gives_the_book_the_width() -> None:
+    app, holder = make_app(live_script())
+    async with app.run_test(size=(120, 34)) as pilot:
+        await settle(pilot, holder)
+        ladder = app.query_one("#book-0")
+        assert ladder.size.width < 60
+        await pilot.press("h", "o", "b")
+        await pilot.pause()
+        assert not app.query_one("#side").display
+        assert ladder.size.width >= 110
+        await pilot.press("o")
+        await pilot.pause()
+        assert app.query_one("#side").display and ladder.size.width < 60
+
+
+async def test_a_focused_panel_scrolls_with_the_keyboard() -> None:
+    many = tuple(Balance(f"A{i:02d}", Decimal(i + 1), ()) for i in range(30))
+    app, holder = make_app([*live_script(), BalancesUpdated(many)])
+    async with app.run_test(size=(120, 34)) as pilot:
+        await settle(pilot, holder)
+        table = app.query_one(BalancesTable)
+        await wait_for(pilot, lambda: table.row_count == 30, 5, "30 balances")
+        assert app.focused is None  # nothing takes the keys until the user says so
+        table.focus()
+        await pilot.press("pagedown")
+        await pilot.pause()
+        assert table.scroll_offset.y > 0
+        await pilot.press("home")
+        await pilot.pause()
+        assert table.scroll_offset.y == 0

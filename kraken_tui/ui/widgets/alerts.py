@@ -15,7 +15,7 @@ COLUMNS = (Column("time", "Time"), Column("value", "Value", justify="right"),
 MAX_ROWS = 200
 
 
-class AlertsPanel(KeyedTable, can_focus=False):
+class AlertsPanel(KeyedTable):
     """Newest last; ``clear_alerts`` empties it (the ``x`` key)."""
 
     def __init__(self, *, id: str | None = None) -> None:

@@ -21,7 +21,7 @@ def _wallets(balance: Balance) -> str:
     return " · ".join(parts) or "—"
 
 
-class BalancesTable(KeyedTable, can_focus=False):
+class BalancesTable(KeyedTable):
     """One row per asset; only changed rows repaint."""
 
     def __init__(self, *, id: str | None = None) -> None:

@@ -89,7 +89,7 @@ def system_style(system: str | None) -> str:
     return {"online": "bold green", "maintenance": "bold red"}.get(system, "bold yellow")
 
 
-class HealthPanel(KeyedTable, can_focus=False):
+class HealthPanel(KeyedTable):
     """Rows are metrics, columns are endpoints; only changed rows repaint."""
 
     def __init__(

@@ -21,6 +21,7 @@ from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
+from textual.binding import Binding, BindingType
 from textual.geometry import Region, Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -71,8 +72,20 @@ def _same(a: Mapping[str, Text], b: Mapping[str, Text]) -> bool:
     )
 
 
-class KeyedTable(ScrollView):
-    """Columns and keyed rows of ``Text`` cells; changed rows repaint, nothing else."""
+class KeyedTable(ScrollView, can_focus=True):
+    """Columns and keyed rows of ``Text`` cells; changed rows repaint, nothing else.
+
+    Focusable (tab or a click) so that every panel scrolls with the keyboard too.
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up", "scroll_up", "Scroll up", show=False),
+        Binding("down", "scroll_down", "Scroll down", show=False),
+        Binding("pageup", "page_up", "Page up", show=False),
+        Binding("pagedown", "page_down", "Page down", show=False),
+        Binding("home", "scroll_home", "Top", show=False),
+        Binding("end", "scroll_end", "Bottom", show=False),
+    ]
 
     DEFAULT_CSS = """
     KeyedTable {
@@ -89,6 +102,9 @@ class KeyedTable(ScrollView):
     }
     KeyedTable:dark > .keyed-table--even-row {
         background: $surface-darken-1 40%;
+    }
+    KeyedTable:focus {
+        border-title-style: bold reverse;
     }
     KeyedTable > .keyed-table--stale {
         color: $text-disabled;

@@ -112,7 +112,8 @@ class MyFills(KeyedTable, can_focus=False):
 
     def _fitting(self, rows: list[tuple[str, dict[str, str | Text]]]) -> list[Column]:
         """All columns, or fewer (``DROP_ORDER``) so that no number is cut at this width."""
-        width = self.scrollable_content_region.width if self.is_mounted else 0
+        # The scrollbar's column is kept free: it comes and goes with no resize event.
+        width = self.size.width - self.styles.scrollbar_size_vertical if self.is_mounted else 0
         columns = list(COLUMNS)
         if width <= 0:
             return columns

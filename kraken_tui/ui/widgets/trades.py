@@ -54,6 +54,13 @@ class TapeRow:
     gap: bool = False  # not a trade: the mark of a resubscribe, trades may be missing
     strip: Strip | None = None  # rendered row, until it or the layout changes
     strip_key: tuple[object, ...] = ()
+    texts: tuple[str, str] | None = None  # price and size as drawn, made at first paint
+
+    def text(self) -> tuple[str, str]:
+        """Price and size as drawn; formatted only for rows that get painted."""
+        if self.texts is None:
+            self.texts = (exact(self.price), exact(self.qty))
+        return self.texts
 
     @classmethod
     def of(cls, trade: Trade, baseline: Decimal | None) -> TapeRow:
@@ -73,7 +80,7 @@ class TapeRow:
             quantum = Decimal(1).scaleb(-digits)
             self.price = (self.notional / self.qty).quantize(quantum) if self.qty else trade.price
             self.vwap = True
-        self.strip = None
+        self.strip = self.texts = None
 
     @property
     def large(self) -> bool:
@@ -167,11 +174,10 @@ class TradeTape(PacedLines):
                 top = TapeRow.of(trade, self._baseline())
                 self.rows.appendleft(top)
                 self._note_size(top.qty, merged=False)
-            self._price_width = max(self._price_width, len(exact(top.price)))
-            self._qty_width = max(self._qty_width, len(exact(top.qty)))
         if trades or snapshot:
             self.stale_reason = None
-        self._update_chrome()
+        if self.stale_reason is None and self.border_subtitle != "LIVE":
+            self._update_chrome()  # only when it changes: set_class is not free per batch
         self.request_paint()
 
     def set_stale(self, reason: str) -> None:
@@ -232,6 +238,12 @@ class TradeTape(PacedLines):
 
     def build(self, width: int, height: int) -> list[Strip]:
         base = self.style_of("")
+        shown = list(self.rows)[: height - 1]
+        for row in shown:  # columns only ever widen: rows do not jitter as they scroll
+            if not row.gap:
+                price, qty = row.text()
+                self._price_width = max(self._price_width, len(price))
+                self._qty_width = max(self._qty_width, len(qty))
         show_time, show_count = self._columns(width)
         pw, qw = self._price_width, self._qty_width
         if self.stale_reason is not None:
@@ -246,7 +258,7 @@ class TradeTape(PacedLines):
             lines.append(line([(note, self.style_of("tape--note"))], width, base))
             return lines
         key = (width, pw, qw, show_time, show_count, self.stale)
-        for row in list(self.rows)[: height - 1]:
+        for row in shown:
             if row.strip is None or row.strip_key != key:
                 row.strip = self._row_strip(row, width, show_time, show_count, base)
                 row.strip_key = key
@@ -265,13 +277,14 @@ class TradeTape(PacedLines):
         side_style = plain if stale else self.style_of(f"tape--{row.side}")
         time_style = plain if stale else self.style_of("tape--time")
         mark = "▲" if row.side == "buy" else "▼"
-        price = ("≈" if row.vwap else " ") + exact(row.price).rjust(self._price_width)
+        price_text, qty_text = row.text()
+        price = ("≈" if row.vwap else " ") + price_text.rjust(self._price_width)
         parts = [(" ", plain + extra)]
         if show_time:
             parts.append((clock_text(row.timestamp) + "  ", time_style + extra))
         parts += [
             (mark + " " + price, side_style + extra),
-            ("  " + exact(row.qty).rjust(self._qty_width), plain + extra),
+            ("  " + qty_text.rjust(self._qty_width), plain + extra),
         ]
         if show_count:
             parts.append((f" {TIMES}{row.count}" if row.count > 1 else "", plain + extra))

@@ -93,6 +93,29 @@ async def test_ticker_shows_every_figure_coloured_by_direction() -> None:
         assert colour_of(strip.render_line(0), "97,215.4") == theme_color(app, "error")
 
 
+async def test_a_theme_change_recolours_the_ticker_and_the_fills() -> None:
+    class Both(App[None]):
+        def compose(self) -> ComposeResult:
+            yield TickerStrip()
+            yield MyFills()
+
+    app = Both()
+    async with app.run_test(size=(100, 12)) as pilot:
+        app.theme = "textual-dark"
+        strip, fills = app.query_one(TickerStrip), app.query_one(MyFills)
+        strip.show("BTC/USD", TICKER, True)
+        fills.add(make_fill("TA", -600, "buy"))
+        await painted(pilot, strip)
+        await pilot.pause()
+        app.theme = "gruvbox"
+        green = theme_color(app, "success")
+        assert green != colour_of(strip.render_line(0), "97,215.4")  # a different green
+        await wait_for(pilot, lambda: colour_of(strip.render_line(0), "97,215.4") == green,
+                       5, "the ticker in the new theme")
+        await wait_for(pilot, lambda: colour_of(fills.render_line(1), "BUY") == green, 5,
+                       "the fills in the new theme")
+
+
 async def test_ticker_drops_whole_fields_as_it_narrows_and_never_cuts_a_number() -> None:
     strip = TickerStrip()
     whole = {"97,215.4", "+1,250.6", "(+1.30%)", "+1.30%", "97,480.5", "95,120.0",

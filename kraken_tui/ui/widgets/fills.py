@@ -75,6 +75,7 @@ class MyFills(KeyedTable, can_focus=False):
         self._sort: list[tuple[float, int, str]] = []  # (-time, -arrival, exec_id): newest first
         self._arrivals = 0
         self.stale_reason: str | None = None
+        self._side_styles: dict[str, Style] = {}  # by side, from the theme once mounted
         self._update_chrome()
 
     def add(self, fill: Fill) -> bool:
@@ -148,10 +149,8 @@ class MyFills(KeyedTable, can_focus=False):
         self.set_class(self.stale_reason is not None, "-stale")
 
     def _side_style(self, side: str) -> Style | str:
-        """The theme's buy/sell colours once mounted (then a theme change redraws them)."""
-        if not self.is_mounted:
-            return "bold"
-        return self.get_component_rich_style(f"fills--{side}", partial=True)
+        """The theme's buy/sell colours once mounted (a theme change redraws them)."""
+        return self._side_styles.get(side, "bold")
 
     def _cells(self, fill: Fill) -> dict[str, str | Text]:
         fee = "—"
@@ -173,9 +172,14 @@ class MyFills(KeyedTable, can_focus=False):
     def notify_style_update(self) -> None:
         super().notify_style_update()
         if self.is_mounted:
-            self._recolour()
+            # After this pass: the component classes' styles are updated after the widget's.
+            self.call_after_refresh(self._recolour)
 
     def _recolour(self) -> None:
-        """Rebuild the side cells in the current theme (only rows whose style changed)."""
-        if self.fills:
-            self._show()
+        """Rebuild the rows when the theme's buy/sell styles changed (not on every hover)."""
+        styles = {side: self.get_component_rich_style(f"fills--{side}", partial=True)
+                  for side in ("buy", "sell")}
+        if styles != self._side_styles:
+            self._side_styles = styles
+            if self.fills:
+                self._show()

@@ -153,9 +153,19 @@ class PacedLines(Widget, can_focus=False):
         self._paint()
 
     def notify_style_update(self) -> None:
-        """Theme or class (``-stale``) changed: every line again, in the new styles."""
+        """Theme or class (``-stale``) changed: every line again, in the new styles.
+
+        Textual restyles the component classes only after this call (``Stylesheet.apply``),
+        so the lines are rebuilt after the refresh, from styles read then. The old lines
+        show until the next slot of the cap.
+        """
         super().notify_style_update()
-        self._styles.clear()  # the old lines show until the next slot repaints them
+        self._styles.clear()
+        if self.is_mounted:
+            self.call_after_refresh(self._restyle)
+
+    def _restyle(self) -> None:
+        self._styles.clear()
         self.request_paint()
 
     # -- drawing ------------------------------------------------------------------

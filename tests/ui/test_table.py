@@ -197,3 +197,24 @@ async def test_cramped_tables_drop_columns_by_priority_never_cut_a_number() -> N
         await pilot.resize_terminal(100, 10)
         await pilot.pause()
         assert table.shown_columns == ["sym", "type", "price", "qty", "note"]
+
+
+async def test_set_rows_reorders_and_redraws_only_changed_rows() -> None:
+    app = TableApp()
+    async with app.run_test(size=(40, 10)) as pilot:
+        table = app.query_one(KeyedTable)
+        table.set_rows([("a", {"name": "A", "qty": "1"}), ("b", {"name": "B", "qty": "2"})])
+        await wait_for(pilot, lambda: table.row_renders >= 2, 5, "first paint")
+        before = table.row_renders
+        # A new row on top, "a" changed, "b" only moved: "b" keeps its rendered strip.
+        table.set_rows([("c", {"name": "C", "qty": "3"}), ("a", {"name": "A", "qty": "9"}),
+                        ("b", {"name": "B", "qty": "2"})])
+        await wait_for(pilot, lambda: table.row_renders >= before + 2, 5, "a repaint")
+        await pilot.pause()
+        assert table.row_keys == ["c", "a", "b"]
+        assert [line.split() for line in lines(table)[1:4]] == [["C", "3"], ["A", "9"],
+                                                                ["B", "2"]]
+        assert table.row_renders - before == 2
+        table.set_rows([("b", {"name": "B", "qty": "2"})])
+        await pilot.pause()
+        assert table.row_keys == ["b"] and lines(table)[2].strip() == ""

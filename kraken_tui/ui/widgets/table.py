@@ -186,6 +186,26 @@ class KeyedTable(ScrollView, can_focus=True):
         elif not self._fit_widths():
             self._repaint_row(key)
 
+    def set_rows(self, rows: Iterable[tuple[str, Mapping[str, Cell]]]) -> None:
+        """Replace every row, in this order, with one relayout (one-line rows).
+
+        For tables whose order is not arrival order (newest on top): rows whose cells
+        did not change keep their rendered strips, wherever they move to.
+        """
+        data: dict[str, dict[str, Text]] = {}
+        for key, cells in rows:
+            data[key] = {col.key: _as_text(cells.get(col.key, "")) for col in self._all_columns}
+        for key, old in self._data.items():
+            new = data.get(key)
+            if new is None or self._heights[key] != 1 or not _same(old, new):
+                self._strips.pop(key, None)
+        if self.zebra_stripes and list(data) != self._order:
+            self._strips.clear()  # rows moved: their parity may have changed
+        self._data = data
+        self._heights = dict.fromkeys(data, 1)
+        self._order = list(data)
+        self._relayout()
+
     def set_cell(self, row: str, column: str, value: Cell) -> None:
         cells = dict(self._data[row])
         cells[column] = _as_text(value)

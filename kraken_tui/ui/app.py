@@ -35,14 +35,15 @@ from kraken_tui.feed.events import (
     ConnectionChanged,
     DeadManSwitch,
     FeedEvent,
+    FillReported,
     ModeChanged,
     OrdersUpdated,
     RoundTrip,
     SystemStatusChanged,
-    TickerUpdated,
 )
 from kraken_tui.record.replay import ReplayProgress
 from kraken_tui.ui.app_actions import MonitorActions
+from kraken_tui.ui.app_market import MarketPanels
 from kraken_tui.ui.app_modes import ReplayAndAlerts
 from kraken_tui.ui.keys import MONITOR_BINDINGS
 from kraken_tui.ui.mailbox import BookMailbox
@@ -72,9 +73,13 @@ from kraken_tui.ui.widgets.alerts import AlertsPanel
 from kraken_tui.ui.widgets.balances import BalancesTable
 from kraken_tui.ui.widgets.banner import BannerStack
 from kraken_tui.ui.widgets.book import BookLadder
+from kraken_tui.ui.widgets.chart import PriceChart
+from kraken_tui.ui.widgets.fills import MyFills
 from kraken_tui.ui.widgets.health import HealthPanel
 from kraken_tui.ui.widgets.orders import OrdersTable
 from kraken_tui.ui.widgets.status import StatusBar
+from kraken_tui.ui.widgets.ticker import TickerStrip
+from kraken_tui.ui.widgets.trades import TradeTape
 
 log = logging.getLogger("kraken_tui.ui")
 
@@ -86,6 +91,10 @@ Sink = Callable[[FeedEvent], None]
 #: of the passes. Also caps the panels' repaint rate when order flow bursts.
 PANEL_DELAY = 0.1
 Handler = TypeVar("Handler", bound=Callable[..., None])
+#: Below this many columns one pane shows at a time (book, or panels with "t").
+NARROW_BELOW = 100
+#: Below this many rows the connection panel waits for "h" (the status bar has its gist).
+SHORT_BELOW = 50
 
 
 def while_running(handler: Handler) -> Handler:
@@ -115,7 +124,7 @@ class FeedLike(Protocol):
 
 FeedFactory = Callable[[Config, Sink], FeedLike]
 
-class KrakenMonitor(MonitorActions, ReplayAndAlerts, App[None]):
+class KrakenMonitor(MarketPanels, MonitorActions, ReplayAndAlerts, App[None]):
     """Order books, open orders, balances and connection health, kept honest."""
 
     CSS_PATH = "app.tcss"
@@ -164,6 +173,7 @@ class KrakenMonitor(MonitorActions, ReplayAndAlerts, App[None]):
         self._feed_factory = feed_factory
         self._feed: FeedLike | None = None
         self._mailbox = BookMailbox(shown=config.symbols[0])
+        self._init_market(config.symbols[0])
         self._precisions: dict[str, tuple[int, int]] = {}  # written on the feed's thread
         self._stopping = False
         self._notices = NoticeState(
@@ -197,6 +207,7 @@ class KrakenMonitor(MonitorActions, ReplayAndAlerts, App[None]):
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status")
         yield BannerStack(id="banners")
+        yield TickerStrip(id="ticker")
         with Horizontal(id="main"):
             # One ladder per symbol, only the current one displayed; no tab container:
             # every container around the ladder is redrawn with it at each paint.
@@ -204,8 +215,12 @@ class KrakenMonitor(MonitorActions, ReplayAndAlerts, App[None]):
                 yield BookLadder(symbol, self.depth, symbols=self.symbols, id=f"book-{i}",
                                  classes=None if i == 0 else "-hidden")
             with Vertical(id="side", classes="-alerts" if self.alerts.rules else ""):
+                with Horizontal(id="market"):
+                    yield PriceChart(id="chart")
+                    yield TradeTape(id="tape")
                 yield HealthPanel(self.clock, self.config.heartbeat_timeout, id="health")
                 yield OrdersTable(self.clock, id="orders")
+                yield MyFills(id="fills")
                 yield BalancesTable(id="balances")
                 if self.alerts.rules:
                     yield AlertsPanel(id="alerts")
@@ -227,7 +242,8 @@ class KrakenMonitor(MonitorActions, ReplayAndAlerts, App[None]):
         self._banners.display = False
         #: Widgets that draw a feed event's own state; the notices rules add the rest.
         self._event_views: dict[type[FeedEvent], Callable[[Any], None]] = {
-            ConnectionChanged: self._health.on_connection,
+            ConnectionChanged: self._on_connection,
+            FillReported: self._on_fill,
             SystemStatusChanged: self._health.on_system,
             RoundTrip: self._health.on_rtt,
             DeadManSwitch: self._health.on_dms,
@@ -236,7 +252,8 @@ class KrakenMonitor(MonitorActions, ReplayAndAlerts, App[None]):
         }
         if self._handle_signals:
             self.stop_on_signals()
-        self._apply_width(self.size.width)
+        self._mount_market(self.symbols[0])
+        self._apply_size(*self.size)
         self._update_status()
         self.set_interval(1.0, lambda: self._defer_panel("tick", self.tick))
         self._feed = self._feed_factory(self.config, self._feed_sink())
@@ -259,11 +276,12 @@ class KrakenMonitor(MonitorActions, ReplayAndAlerts, App[None]):
     def on_resize(self, event: events.Resize) -> None:
         # The event's size: ``self.size`` still holds the previous one here, which left
         # the layout one resize behind (narrow after growing, wide after shrinking).
-        self._apply_width(event.size.width)
+        self._apply_size(event.size.width, event.size.height)
 
-    def _apply_width(self, width: int) -> None:
+    def _apply_size(self, width: int, height: int) -> None:
         if self._main is not None:
-            self._main.set_class(width < 100, "-narrow")
+            self._main.set_class(width < NARROW_BELOW, "-narrow")
+            self._main.set_class(height < SHORT_BELOW, "-short")
 
     # -- the feed worker ------------------------------------------------------
 
@@ -286,10 +304,12 @@ class KrakenMonitor(MonitorActions, ReplayAndAlerts, App[None]):
                 self.post_message(PrecisionLearned(event.symbol, *self._precisions[event.symbol]))
             if self._mailbox.put(event):
                 self.post_message(BookMessage(event))
-        elif isinstance(event, TickerUpdated):
-            return  # nothing on screen draws tickers yet (issue 14): no message per trade
-        else:
+        elif not self._market_sink(event):
             self.post_message(wrap_event(event))
+
+    def _on_connection(self, event: ConnectionChanged) -> None:
+        self._health.on_connection(event)
+        self._fills_follow(event)
 
     def stop_feed(self) -> None:
         self._stopping = True

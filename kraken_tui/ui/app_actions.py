@@ -52,6 +52,7 @@ class MonitorActions:
     _update_status: Callable[[], None]
     _toast: Callable[..., None]
     action_alert_rules: Callable[[], None]
+    _show_market_of: Callable[[str], None]
     stop_feed: Callable[[], None]
     exit: Callable[..., None]
     export_screenshot: Callable[..., str]
@@ -104,6 +105,7 @@ class MonitorActions:
         shown = self._ladders[symbol]
         if shown.paused != self.paused:
             shown.set_paused(self.paused)
+        self._show_market_of(symbol)
         parked = self._mailbox.show(symbol)
         if parked is not None:
             self._show_book(parked)

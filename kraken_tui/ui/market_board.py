@@ -42,6 +42,7 @@ class MarketChange:
     reset: bool = False
     ticker: TickerUpdated | None = None
     new_trades: list[Trade] = field(default_factory=list)
+    resubscribed: bool = False  # a (re)subscribe's snapshot came: trades may be missing
     trades: list[Trade] = field(default_factory=list)  # all of them, when ``reset``
     trades_stale: str | None = None  # set: the tape's state changed to this
     candles: list[Candle] | None = None  # the whole series, when it changed
@@ -58,6 +59,13 @@ class MarketBoard:
         self._change = MarketChange(shown)
         self._dirty = False
         self._in_flight = False
+        self.events = 0  # every event put (tests count them as handled)
+
+    @property
+    def pending(self) -> bool:
+        """A change of the shown symbol not yet drawn (tests wait on this)."""
+        with self._lock:
+            return self._dirty or self._in_flight
 
     def market(self, symbol: str) -> SymbolMarket:
         return self._markets.setdefault(symbol, SymbolMarket())
@@ -65,6 +73,7 @@ class MarketBoard:
     def put(self, event: MarketEvent) -> bool:
         """Feed thread: store ``event``; True when the UI loop should get a message."""
         with self._lock:
+            self.events += 1
             m = self.market(event.symbol)
             shown = event.symbol == self._shown
             change = self._change
@@ -95,6 +104,7 @@ class MarketBoard:
         if change is not None:
             if event.valid:
                 change.new_trades.extend(event.trades)
+                change.resubscribed |= event.snapshot
             change.trades_stale = m.trades_stale
 
     @staticmethod

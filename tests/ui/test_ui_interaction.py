@@ -137,9 +137,17 @@ async def test_resync_pause_and_panel_keys() -> None:
         await pilot.press("t")
         await pilot.pause()
         assert not app.query_one("#side").display
-        await pilot.press("t", "h")
+        # 34 rows: the connection panel waits for "h" (the status bar has its gist).
+        await pilot.press("t")
         await pilot.pause()
         assert app.query_one("#side").display and not app.query_one("#health").display
+        await pilot.press("h")
+        await pilot.pause()
+        assert app.query_one("#health").display
+        await pilot.press("h", "f", "k")
+        await pilot.pause()
+        assert not any(app.query_one(f"#{name}").display
+                       for name in ("health", "fills", "market"))
 
 
 async def test_narrow_terminal_swaps_book_and_panels() -> None:
@@ -547,7 +555,7 @@ async def test_hiding_every_side_panel_gives_the_book_the_width() -> None:
         await settle(pilot, holder)
         ladder = app.query_one("#book-0")
         assert ladder.size.width < 60
-        await pilot.press("h", "o", "b")
+        await pilot.press("k", "o", "f", "b")  # the connection panel is out at 34 rows
         await pilot.pause()
         assert not app.query_one("#side").display
         assert ladder.size.width >= 110

@@ -53,3 +53,20 @@ def test_unlisted_symbol_snapshot(snap_compare) -> None:
         await sc.settle(pilot, holder)
 
     assert snap_compare(app, terminal_size=WIDE, run_before=run_before)
+
+
+@pytest.mark.parametrize(("size", "keys"), [
+    pytest.param(NARROW, ("t",), id="narrow-panels"),
+    pytest.param((200, 60), (), id="tall-wide"),
+])
+def test_layout_snapshot(snap_compare, size: tuple[int, int], keys: tuple[str, ...]) -> None:
+    """80x24 with the panels pane (t), and a big screen with every panel at once."""
+    app, holder = sc.make_app(sc.live_script())
+
+    async def run_before(pilot: Pilot) -> None:
+        await sc.settle(pilot, holder)
+        for key in keys:
+            await pilot.press(key)
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=size, run_before=run_before)

@@ -20,11 +20,13 @@ from kraken_tui.config import Config
 from kraken_tui.feed.events import (
     BalancesUpdated,
     BookUpdated,
+    CandlesUpdated,
     ConnectionChanged,
     CredentialsRejected,
     DeadManSwitch,
     FeedEvent,
     FeedStats,
+    FillReported,
     ModeChanged,
     OrdersUpdated,
     PairStatusChanged,
@@ -32,6 +34,8 @@ from kraken_tui.feed.events import (
     RoundTrip,
     SymbolUnlisted,
     SystemStatusChanged,
+    TickerUpdated,
+    TradesPrinted,
 )
 from kraken_tui.kraken.models import Balance, BookView, Order, ViewLevel
 
@@ -142,7 +146,28 @@ def live_script(symbols: Sequence[str] = SYMBOLS) -> list[FeedEvent]:
         RoundTrip("private", 31.0),
         DeadManSwitch(True, 60, trigger_time=iso(42)),
     ]
+    if "BTC/USD" in symbols:
+        events += market_script()
     return events
+
+
+def market_script() -> list[FeedEvent]:
+    """BTC/USD's ticker, a snapshot of trades, two hours of candles and my fills."""
+    import market_scenarios as market
+
+    return [
+        TickerUpdated("BTC/USD", True, market.TICKER),
+        TradesPrinted("BTC/USD", tuple(market.make_trades()), snapshot=True),
+        CandlesUpdated("BTC/USD", tuple(market.make_candles())),
+        *[FillReported(fill) for fill in market.FILLS],
+    ]
+
+
+def market_stale(reason: str) -> list[FeedEvent]:
+    """The market panels lose trust with their connection, as books do."""
+    return [TickerUpdated("BTC/USD", False, None, reason),
+            TradesPrinted("BTC/USD", valid=False, reason=reason),
+            CandlesUpdated("BTC/USD", valid=False, reason=reason)]
 
 
 def stale_script() -> list[FeedEvent]:
@@ -153,6 +178,7 @@ def stale_script() -> list[FeedEvent]:
         stats("public", reconnects=2, last_message_age=6.2, last_heartbeat_age=6.2,
               frames_per_s=0.0),
         *[BookUpdated(s, False, VIEWS[s], 12345, reason="disconnected") for s in SYMBOLS],
+        *market_stale("disconnected"),
     ]
 
 
@@ -296,8 +322,12 @@ def settled(app, holder: FeedHolder) -> bool:
     feed = holder.feed
     if feed is None or not feed.replayed.is_set():
         return False
-    handled = app.events_seen + app.coalesced_books + app.parked_books
-    if handled < feed.emitted or app.panels_pending:
+    from kraken_tui.ui.widgets.paced import PacedLines
+
+    handled = app.events_seen + app.coalesced_books + app.parked_books + app._board.events
+    if handled < feed.emitted or app.panels_pending or app._board.pending:
+        return False
+    if any(widget.pending for widget in app.query(PacedLines)):
         return False
     return not any(ladder.pending for ladder in app.query(BookLadder))
 

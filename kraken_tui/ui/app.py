@@ -335,6 +335,8 @@ class KrakenMonitor(ReplayAndAlerts, App[None]):
         self.events_seen += 1
         event = message.event
         self._defer_panel("orders", lambda: self._orders.apply(event.orders, event.valid))
+        for ladder in self._ladders.values():  # markers: in the ladder's own next paint
+            ladder.set_own_orders(event.orders)
 
     @while_running
     def on_balances_message(self, message: BalancesMessage) -> None:
@@ -417,6 +419,8 @@ class KrakenMonitor(ReplayAndAlerts, App[None]):
         for ladder in self._ladders.values():
             ladder.set_class(ladder.symbol != symbol, "-hidden")
         shown = self._ladders[symbol]
+        if self.focused is None or isinstance(self.focused, BookLadder):
+            shown.focus()  # the shown ladder takes the keys (the hidden one had them)
         if shown.paused != self.paused:
             shown.set_paused(self.paused)
         parked = self._mailbox.show(symbol)

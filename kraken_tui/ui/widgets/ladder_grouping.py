@@ -21,7 +21,6 @@ from kraken_tui.kraken.models import BookView, ViewLevel
 #: What ``g`` cycles through: 1x, 10x and 100x the pair's tick.
 GROUPINGS: tuple[int, ...] = (1, 10, 100)
 SIDES = ("ask", "bid")
-TIMES = "\u00d7"  # the multiplication sign
 # Wide enough for any sum of book quantities; Inexact trapped, so a rounding would raise.
 _EXACT_DIGITS = 60
 
@@ -32,8 +31,8 @@ def tick_size(price_precision: int) -> Decimal:
 
 
 def grouping_label(tick_multiple: int, price_precision: int) -> str:
-    """``group 10x0.1`` (a times sign): the multiple and the tick, for the ladder's title."""
-    return f"group {tick_multiple}{TIMES}{tick_size(price_precision):f}"
+    """``group 10×0.1``: the multiple and the tick, as the ladder's title shows them."""
+    return f"group {tick_multiple}×{tick_size(price_precision):f}"
 
 
 def next_grouping(tick_multiple: int) -> int:

@@ -19,11 +19,10 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from kraken_tui.kraken.models import Order, ViewLevel
-from kraken_tui.ui.widgets.ladder_grouping import TIMES, bucket_price
+from kraken_tui.ui.widgets.ladder_grouping import bucket_price
 
 #: Rows one mouse-wheel notch moves.
 WHEEL_ROWS = 3
-EN_DASH = "\u2013"
 
 
 def _price(level: ViewLevel) -> Decimal:
@@ -225,7 +224,7 @@ def deepest_total(top: int, height: int, asks: Sequence[ViewLevel],
 
 
 def scroll_label(plan: WindowPlan, n_asks: int, n_bids: int) -> str:
-    """``asks 1-12/1000 · bids 1-12/1000`` (with en dashes): the rows on screen, when some are not.
+    """``asks 1–12/1000 · bids 1–12/1000``: the rows on screen, when some are not.
 
     Empty when the whole book fits (nothing to scroll to).
     """
@@ -234,7 +233,7 @@ def scroll_label(plan: WindowPlan, n_asks: int, n_bids: int) -> str:
                   and (n_bids == 0 or (b is not None and b[1] - b[0] + 1 == n_bids)))
     if everything:
         return ""
-    parts = [f"{name} {shown[0] + 1}{EN_DASH}{shown[1] + 1}/{count}"
+    parts = [f"{name} {shown[0] + 1}–{shown[1] + 1}/{count}"
              for name, shown, count in (("asks", a, n_asks), ("bids", b, n_bids))
              if shown is not None]
     return " · ".join(parts) or "no levels on screen"
@@ -252,8 +251,8 @@ def row_marks(placed: Iterable[Placed],
               format_price: Callable[[Decimal], str]) -> dict[int, str]:
     """Position -> marker text: ``◀ B 0.5`` (sizes left to fill, summed per side).
 
-    Several orders in one row add ``x n`` (a times sign); a lone order whose price has no
-    level of its own (so it is marked on the next row out) adds ``@price``.
+    Several orders in one row add ``×n``; a lone order whose price has no level of its
+    own (so it is marked on the next row out) adds ``@price``.
     """
     by_position: dict[int, list[Placed]] = {}
     for p in placed:
@@ -265,7 +264,7 @@ def row_marks(placed: Iterable[Placed],
             mine = [p for p in here if _side_letter(p.order) == letter]
             if mine:
                 total = sum((remaining(p.order) for p in mine), Decimal(0))
-                count = f" {TIMES}{len(mine)}" if len(mine) > 1 else ""
+                count = f" ×{len(mine)}" if len(mine) > 1 else ""
                 parts.append(f"{letter} {_qty_text(total)}{count}")
         text = "◀ " + " ".join(parts)
         if len(here) == 1 and not here[0].exact:

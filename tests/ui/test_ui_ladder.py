@@ -206,3 +206,32 @@ async def test_the_shown_ladder_takes_the_keys_after_a_symbol_switch() -> None:
         await wait_for(pilot, lambda: eth.has_focus, 5, "ETH/USD's ladder to take focus")
         await pilot.press("g")
         assert eth.grouping == 10 and ladder_of(app, 0).grouping == 1
+
+
+async def test_tab_hands_the_arrows_to_the_orders_table_and_back() -> None:
+    from kraken_tui.ui.widgets.orders import OrdersTable
+
+    app, holder = make_app(own_orders_script(), depth=1000)
+    async with app.run_test(size=SIZE) as pilot:
+        ladder = await started(pilot, holder)
+        await pilot.press("tab")
+        assert isinstance(app.focused, OrdersTable)
+        await pilot.press("up", "pageup")
+        assert ladder.scroll.following  # the arrows went to the table
+        await pilot.press("tab")
+        assert app.focused is ladder
+        await pilot.press("up")
+        assert not ladder.scroll.following
+
+
+async def test_the_help_screen_lists_the_ladder_keys() -> None:
+    from kraken_tui.ui.screens import HelpScreen
+
+    app, holder = make_app(deep_script(), depth=1000)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(pilot, holder)
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen), 5, "the help")
+        text = str(app.screen.query_one("#help-text").render())
+        for line in ("↑    Scroll up", "PgDn Page down", "m    Centre", "g    Group"):
+            assert line in text

@@ -282,11 +282,11 @@ class BookLadder(Widget, can_focus=True):
         plan = plan_window(top, 2 * n + 1, n_asks, len(bids), placed)
         shown = [(kind, (asks if kind == "ask" else bids)[i]) for kind, i in plan.slots
                  if kind in ("ask", "bid")]
+        now = time.monotonic()
         if fresh or self._rebase:
             self._prev_qty, self._flash_until = note_changes(
-                self._prev_qty, self._flash_until, shown, fresh and not self._rebase)
+                self._prev_qty, self._flash_until, shown, fresh and not self._rebase, now)
             self._rebase = False
-        now = time.monotonic()
         max_cum = self._bar_scale.update(deepest_total(top, 2 * n + 1, asks, bids), now)
         qp = view.qty_precision
         levels = [lv for _, lv in shown]

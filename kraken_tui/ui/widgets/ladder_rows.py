@@ -6,7 +6,6 @@ No Textual here: each is tested on its own, and ``book.py`` keeps only the widge
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import NamedTuple
@@ -158,14 +157,13 @@ def note_changes(
     flash_until: dict[FlashKey, float],
     shown: Sequence[tuple[str, ViewLevel]],
     flash: bool,
-    now: float | None = None,
+    now: float,
 ) -> tuple[dict[FlashKey, Decimal], dict[FlashKey, float]]:
     """The sizes on screen now, and the flashes: shown rows whose size changed since.
 
     ``flash`` False (the window moved or regrouped): only remember the rows now on
     screen, so rows that scrolled in do not flash at the next view as if new.
     """
-    now = time.monotonic() if now is None else now
     current: dict[FlashKey, Decimal] = {}
     for side, lv in shown:
         key = (side, lv.price)

@@ -22,6 +22,11 @@ app in a pty (``ui_bench``'s harness: the simulator in a child process, the app 
   app (a Static, a Footer and a 1 Hz clock) and the same app on the same feed at depth
   10 (``--skip depth10`` to leave it out).
 
+- **Rows built per paint** (in this process, no terminal): the ladder's row computation
+  for a view at depth 10 and at depth 1000, centred and scrolled 300 rows up, at 1x and
+  10x grouping, as ratios to depth 10 at 1x: only the rows on screen are built, so depth
+  alone should cost little; grouping sums every level of the view once per view.
+
 The feed is the demo's: the full simulator with order flow, ``--ups`` steps a second
 on each of BTC/USD, ETH/USD and DOGE/USD, the app subscribed at depth 1000.
 
@@ -45,7 +50,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "benchmarks"))
+sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]  # this checkout's kraken_tui
 
 from feed_load import _pct  # noqa: E402
 from ui_bench import (  # noqa: E402
@@ -174,6 +179,58 @@ def run_app(seed: int, ups: float, depth: int, warmup: float, duration: float, t
     return row
 
 
+def _deep_view(depth: int, bump: int) -> Any:
+    """A BTC/USD-like book of ``depth`` levels a side, through the real core."""
+    import random
+
+    from kraken_tui.kraken.book import OrderBook
+    from kraken_tui.kraken.frames import BookData
+
+    rng = random.Random(bump)
+    book = OrderBook("BTC/USD", depth, 1, 8)
+    asks = [(f"{97215.4 + i * 0.2:.1f}", f"{rng.uniform(0.01, 3):.8f}") for i in range(depth)]
+    bids = [(f"{97215.3 - i * 0.2:.1f}", f"{rng.uniform(0.01, 3):.8f}") for i in range(depth)]
+    book.apply(BookData("BTC/USD", bids, asks, None, None), True)
+    return book.view()
+
+
+def row_costs(repeats: int = 200) -> dict[str, float]:
+    """Milliseconds per row computation of a 30-line, 45-cell ladder, by case."""
+    import asyncio
+
+    from textual.app import App, ComposeResult
+
+    from kraken_tui.ui.widgets.book import BookLadder
+
+    class One(App[None]):
+        def compose(self) -> ComposeResult:
+            yield BookLadder("BTC/USD", 1000)
+
+    out: dict[str, float] = {}
+
+    async def measure() -> None:
+        app = One()
+        async with app.run_test(size=(47, 34)):
+            ladder = app.query_one(BookLadder)
+            views = {d: [_deep_view(d, b) for b in range(10)] for d in (10, 1000)}
+            for grouping in (1, 10):
+                for depth in (10, 1000):
+                    for scrolled in (False, True):
+                        ladder.grouping = grouping
+                        ladder.scroll.recentre()
+                        if scrolled:
+                            sides = ladder._grouped.of(views[depth][0], grouping)
+                            ladder.scroll.move(-300, *sides, 13)
+                        t0 = time.perf_counter()
+                        for i in range(repeats):
+                            ladder._compute_rows(views[depth][i % 10], 45, 30, True)
+                        name = f"{grouping}x depth {depth}{' scrolled' if scrolled else ''}"
+                        out[name] = (time.perf_counter() - t0) / repeats * 1000
+
+    asyncio.run(measure())
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--duration", type=float, default=20.0,
@@ -185,11 +242,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--trials", type=int, default=20, help="presses of each scroll key")
     parser.add_argument("--gap", type=float, default=0.15, help="seconds between presses")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--skip", default="", help="comma list of: bare,depth10")
+    parser.add_argument("--skip", default="", help="comma list of: bare,depth10,rows")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     skip = set(filter(None, args.skip.split(",")))
     out: dict[str, Any] = {"terminal": "120x34", "ups": args.ups}
+    if "rows" not in skip:
+        out["rows_ms"] = {k: round(v, 4) for k, v in row_costs().items()}
+        print(f"row computation, ms: {out['rows_ms']}", flush=True)
     with tempfile.TemporaryDirectory(prefix="ladder_bench-") as tmp_name:
         tmp = Path(tmp_name)
         if "bare" not in skip:
@@ -222,6 +282,12 @@ def print_table(out: dict[str, Any]) -> None:
 
     line = "{:<50} {:>10}"
     print()
+    rows = out.get("rows_ms")
+    if rows:
+        base = rows["1x depth 10"]
+        for name, ms in rows.items():
+            print(line.format(f"rows of one paint, {name}, ms", f"{ms:.3f}")
+                  + f"  ({ms / base:.2f}x depth 10 at 1x)")
     if bare is not None:
         print(line.format("baseline: bare Textual app, CPU % of a core", bare))
     if shallow is not None:

@@ -107,9 +107,12 @@ def test_the_total_is_the_sides_total_and_the_sides_never_cross() -> None:
         assert [lv.price for lv in g_bids] == sorted({lv.price for lv in g_bids}, reverse=True)
 
 
-def test_a_price_off_the_tick_is_an_error_not_a_rounding() -> None:
-    with pytest.raises(ValueError, match="not a multiple of the tick"):
-        group_levels(side(("100.15", "1")), 10, "ask", 1)
+def test_a_price_off_the_tick_still_lands_in_its_bucket_and_bad_arguments_fail() -> None:
+    # Not from the core (its prices are whole ticks), but no size is rounded either way.
+    assert as_text(group_levels(side(("100.15", "1"), ("100.95", "2")), 10, "ask", 1)) == [
+        ("101.0", "3", "3")]
+    assert as_text(group_levels(side(("100.05", "1"), ("99.95", "2")), 10, "bid", 1)) == [
+        ("100.0", "1", "1"), ("99.0", "2", "3")]
     with pytest.raises(ValueError):
         group_levels(side(("100.1", "1")), 0, "ask", 1)
     with pytest.raises(ValueError):

@@ -128,8 +128,8 @@ class KrakenMonitor(MarketPanels, MonitorActions, ReplayAndAlerts, App[None]):
     """Order books, open orders, balances and connection health, kept honest."""
 
     CSS_PATH = "app.tcss"
-    #: Nothing focused at start: a focused panel would take the arrow keys from the book.
-    AUTO_FOCUS = None
+    #: The shown book has the keys at start (arrows scroll it); tab moves them to a panel.
+    AUTO_FOCUS = "BookLadder"
     TITLE = "kraken-tui"
     BINDINGS: ClassVar[list[BindingType]] = MONITOR_BINDINGS
 
@@ -373,6 +373,8 @@ class KrakenMonitor(MarketPanels, MonitorActions, ReplayAndAlerts, App[None]):
         event = message.event
         self._last_orders = event
         self._defer_panel("orders", lambda: self._orders.apply(event.orders, event.valid))
+        for ladder in self._ladders.values():  # markers: in the ladder's own next paint
+            ladder.set_own_orders(event.orders)
 
     @while_running
     def on_precision_learned(self, message: PrecisionLearned) -> None:

@@ -53,6 +53,7 @@ class MonitorActions:
     _toast: Callable[..., None]
     action_alert_rules: Callable[[], None]
     _show_market_of: Callable[[str], None]
+    focused: Any
     stop_feed: Callable[[], None]
     exit: Callable[..., None]
     export_screenshot: Callable[..., str]
@@ -103,6 +104,8 @@ class MonitorActions:
         for ladder in self._ladders.values():
             ladder.set_class(ladder.symbol != symbol, "-hidden")
         shown = self._ladders[symbol]
+        if self.focused is None or isinstance(self.focused, BookLadder):
+            shown.focus()  # the shown ladder takes the keys (the hidden one had them)
         if shown.paused != self.paused:
             shown.set_paused(self.paused)
         self._show_market_of(symbol)

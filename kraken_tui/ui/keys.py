@@ -1,4 +1,8 @@
-"""The monitor's keys: one list, shown in the footer, the help screen and the palette."""
+"""The monitor's keys: one list, shown in the footer, the help screen and the palette.
+
+The ladder's own keys (scrolling, grouping) are ``LADDER_BINDINGS``: bindings of the
+focused ladder, so that while the orders table has focus (Tab) the arrows scroll it.
+"""
 
 from __future__ import annotations
 
@@ -42,4 +46,20 @@ MONITOR_BINDINGS: list[BindingType] = [
             tooltip="Replay: faster (x0.25 … x100, max)"),
     Binding("minus", "replay_speed(-1)", "Slower", key_display="-",
             tooltip="Replay: slower"),
+]
+
+#: Bound on ``BookLadder`` (focused at start); listed by the help screen after the above.
+LADDER_BINDINGS: list[BindingType] = [
+    Binding("up", "ladder_scroll(-1)", "Scroll up", key_display="↑", show=False,
+            tooltip="Ladder: one row up, toward the deeper asks (or the mouse wheel)"),
+    Binding("down", "ladder_scroll(1)", "Scroll down", key_display="↓", show=False,
+            tooltip="Ladder: one row down, toward the deeper bids"),
+    Binding("pageup", "ladder_page(-1)", "Page up", key_display="PgUp", show=False,
+            tooltip="Ladder: a screenful up"),
+    Binding("pagedown", "ladder_page(1)", "Page down", key_display="PgDn", show=False,
+            tooltip="Ladder: a screenful down"),
+    Binding("home,m", "ladder_centre", "Centre", key_display="m", show=False,
+            tooltip="Ladder: back to the spread, and follow it again (also Home)"),
+    Binding("g", "ladder_group", "Group", show=False,
+            tooltip="Ladder: group prices by 1× → 10× → 100× the tick (display only)"),
 ]

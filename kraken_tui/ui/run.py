@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from kraken_tui import __version__
 from kraken_tui.alerts.rules import AlertRuleError
 from kraken_tui.alerts.settings import AlertSettings, parse_cli_rules
-from kraken_tui.config import Config, default_log_path
+from kraken_tui.config import DEPTHS, Config, default_log_path
 from kraken_tui.feed.connection import Feed
 from kraken_tui.feed.events import FeedError, FeedEvent
 from kraken_tui.feed.feed_config import feed_config
@@ -29,13 +29,17 @@ if TYPE_CHECKING:
 
 #: Seconds between book views from the feed: the ladder's 20 fps repaint cap.
 BOOK_REPAINT_INTERVAL = 0.05
+#: Levels per side in the monitor's views: the whole subscribed depth, which the ladder
+#: scrolls through (a view holds no more levels than the book, so depth 10 costs 10).
+LADDER_VIEW_LEVELS = max(DEPTHS)
 
 
 def real_feed_factory(config: Config, sink: Callable[[FeedEvent], None]) -> Feed:
     """Build the real websocket feed from the app's settings."""
     # The ladder repaints at most 20 times a second, so a view per frame would be
     # built only to be dropped: at burst rates that alone capped the feed at ~4k fps.
-    return Feed(feed_config(config, book_emit_interval=BOOK_REPAINT_INTERVAL), sink)
+    return Feed(feed_config(config, book_emit_interval=BOOK_REPAINT_INTERVAL,
+                            view_levels=LADDER_VIEW_LEVELS), sink)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -96,7 +100,7 @@ def replay_setup(flags: Mapping[str, Any], parser: argparse.ArgumentParser,
 
     def factory(config: Config, sink: Callable[[FeedEvent], None]) -> Feed:
         return ReplayFeed(plan, sink, speed=speed, book_emit_interval=BOOK_REPAINT_INTERVAL,
-                          progress=True)
+                          view_levels=LADDER_VIEW_LEVELS, progress=True)
 
     state = ReplayState(Path(path).name, parse_started(plan.started), speed=speed,
                         duration=plan.duration)
@@ -111,8 +115,8 @@ def recording_factory(writer: RecordingWriter) -> FeedFactory:
             sink(FeedError("feed", "recording stopped", message))
 
         writer.on_drop = dropped
-        return Feed(feed_config(config, book_emit_interval=BOOK_REPAINT_INTERVAL), sink,
-                    recorder=writer)
+        return Feed(feed_config(config, book_emit_interval=BOOK_REPAINT_INTERVAL,
+                                view_levels=LADDER_VIEW_LEVELS), sink, recorder=writer)
 
     return factory
 

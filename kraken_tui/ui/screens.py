@@ -14,6 +14,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from kraken_tui.ui.keys import LADDER_BINDINGS
+
 
 class HelpScreen(ModalScreen[None]):
     """Every key the monitor answers to, generated from the app's bindings."""
@@ -25,7 +27,7 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         lines = Text()
         lines.append("Keys\n\n", style="bold")
-        for binding in self.app.BINDINGS:
+        for binding in [*self.app.BINDINGS, *LADDER_BINDINGS]:  # the ladder's keys too
             if not isinstance(binding, Binding) or binding.action.startswith("show_index"):
                 continue
             if not self.app.check_action(binding.action.split("(")[0], ()):

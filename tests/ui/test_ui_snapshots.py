@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+import ladder_scenarios as ls
 import pytest
 import ui_scenarios as sc
 from textual.pilot import Pilot
@@ -70,3 +71,23 @@ def test_layout_snapshot(snap_compare, size: tuple[int, int], keys: tuple[str, .
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize(
+    ("script", "keys"),
+    [
+        pytest.param(ls.deep_script, ("pageup", "pageup", "up"), id="deep_scrolled"),
+        pytest.param(ls.deep_script, ("g",), id="grouped"),
+        pytest.param(ls.own_orders_script, (), id="own_orders"),
+    ],
+)
+def test_ladder_snapshot(snap_compare, script, keys: tuple[str, ...]) -> None:
+    """A depth-1000 book: scrolled up (the offset in the border), grouped 10x, my orders."""
+    app, holder = sc.make_app(script(), depth=1000)
+
+    async def run_before(pilot: Pilot) -> None:
+        await sc.settle(pilot, holder)
+        await pilot.press(*keys)
+        await sc.settle(pilot, holder)
+
+    assert snap_compare(app, terminal_size=WIDE, run_before=run_before)

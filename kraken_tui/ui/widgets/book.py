@@ -5,6 +5,10 @@ size and cumulative size with a depth bar behind it. A book the feed no longer
 trusts is drawn dim and grey with the reason in its border: never as live.
 Views arrive as whole immutable snapshots; the widget keeps the latest and
 paints at most ``MAX_FPS`` times a second, so a burst cannot starve the screen.
+
+A deep book scrolls (keys, mouse wheel) with only the rows on screen built, anchored
+on a price so new views do not make it jump (``ladder_window``); ``g`` groups prices
+for the eye only (``ladder_grouping``); my open orders are marked at their rows.
 """
 
 from __future__ import annotations
@@ -15,29 +19,49 @@ from collections import deque
 from decimal import Decimal
 from typing import ClassVar
 
-from rich.cells import cell_len, chop_cells, set_cell_size
-from rich.segment import Segment
 from rich.style import Style
 from textual import events
+from textual.binding import BindingType
 from textual.geometry import Region, Size
 from textual.message import Message
 from textual.strip import Strip
 from textual.widget import Widget
 
-from kraken_tui.kraken.models import BookView, ViewLevel
+from kraken_tui.kraken.models import BookView, Order, ViewLevel
+from kraken_tui.ui.keys import LADDER_BINDINGS
+from kraken_tui.ui.widgets.ladder_grouping import GroupedSides, grouping_label, next_grouping
+from kraken_tui.ui.widgets.ladder_paint import build_strip, imbalance_strip
 from kraken_tui.ui.widgets.ladder_rows import (
-    FLASH_SECONDS,
     MAX_FPS,
     BarScale,
     Row,
+    col_widths,
     describe_reason,
+    imbalance_row,
+    level_texts,
+    note_changes,
     paint_due,
+    spread_row,
+    tab_labels,
+    waiting_rows,
+)
+from kraken_tui.ui.widgets.ladder_window import (
+    WHEEL_ROWS,
+    LadderScroll,
+    deepest_total,
+    edge_text,
+    place_orders,
+    plan_window,
+    remaining,
+    row_marks,
+    scroll_label,
 )
 
 
-class BookLadder(Widget, can_focus=False):
-    """One symbol's ladder."""
+class BookLadder(Widget, can_focus=True):
+    """One symbol's ladder. Focusable: its keys scroll and group it (``LADDER_BINDINGS``)."""
 
+    BINDINGS: ClassVar[list[BindingType]] = LADDER_BINDINGS
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "book--header",
         "book--ask",
@@ -50,6 +74,7 @@ class BookLadder(Widget, can_focus=False):
         "book--note",
         "book--tab",
         "book--tab-active",
+        "book--own",
     }
 
     class SymbolPicked(Message):
@@ -85,6 +110,13 @@ class BookLadder(Widget, can_focus=False):
         # (it was ~1.5% of a core when done at every paint).
         self._styles: dict[tuple[str, bool], Style] = {}
         self.paints = 0  # how many times rows were recomputed (tests, diagnostics)
+        self.grouping = 1  # price buckets of this many ticks (display only)
+        self.scroll = LadderScroll()
+        self.scroll_text = ""  # "asks 1–12/1000 · bids 1–12/1000" when not all fit
+        self.own_orders: tuple[Order, ...] = ()
+        self._painted_view: BookView | None = None  # what is on screen (frozen while paused)
+        self._grouped = GroupedSides()
+        self._rebase = False  # the rows on screen changed by a move, not by the book
 
     # -- inputs ---------------------------------------------------------------
 
@@ -108,10 +140,61 @@ class BookLadder(Widget, can_focus=False):
         self.requested_depth = depth
         self._update_chrome()
 
+    def set_own_orders(self, orders: tuple[Order, ...] | list[Order]) -> None:
+        """My open orders (any symbols): this symbol's, with a price and size left, are
+        marked at their rows, the others beyond the window on its edge lines."""
+        mine = tuple(o for o in orders if o.symbol == self.symbol
+                     and o.limit_price is not None and remaining(o) > 0)
+        if mine != self.own_orders:
+            self.own_orders = mine
+            self._pending = True
+            self._schedule_paint()
+
     @property
     def pending(self) -> bool:
         """True while a received view has not been painted yet (tests wait on this)."""
         return self._pending and not self.paused
+
+    # -- keys and wheel -------------------------------------------------------
+
+    def _sides(self) -> tuple[tuple[ViewLevel, ...], tuple[ViewLevel, ...]]:
+        """The grouped levels on screen (or the latest view's, before the first paint)."""
+        view = self._painted_view or self.view
+        return self._grouped.of(view, self.grouping) if view is not None else ((), ())
+
+    def _moved(self) -> None:
+        """Redraw now, outside the frame cap: a key wants its answer on the next frame."""
+        self._rebase = True
+        self._bar_scale = BarScale()  # bars scaled to the rows now on screen, at once
+        self._paint(force=True)
+
+    def action_ladder_scroll(self, rows: int) -> None:
+        asks, bids = self._sides()
+        if self.scroll.move(rows, asks, bids, self._levels_per_side(self.content_size.height)):
+            self._moved()
+
+    def action_ladder_page(self, pages: int) -> None:
+        rows = max(1, self.content_size.height - 5)  # a window less two lines of overlap
+        self.action_ladder_scroll(pages * rows)
+
+    def action_ladder_centre(self) -> None:
+        if not self.scroll.following:
+            self.scroll.recentre()
+            self._moved()
+
+    def action_ladder_group(self) -> None:
+        """Next grouping; the window stays on the same price (the anchor is a price)."""
+        self.grouping = next_grouping(self.grouping)
+        self._update_chrome()
+        self._moved()
+
+    def on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:
+        event.stop()
+        self.action_ladder_scroll(-WHEEL_ROWS)
+
+    def on_mouse_scroll_down(self, event: events.MouseScrollDown) -> None:
+        event.stop()
+        self.action_ladder_scroll(WHEEL_ROWS)
 
     # -- pacing ---------------------------------------------------------------
 
@@ -166,10 +249,14 @@ class BookLadder(Widget, can_focus=False):
         if self.requested_depth != depth:
             depth_text = f"depth {depth}→{self.requested_depth}"
         title = f"{self.symbol} · {depth_text}"
+        if self.grouping != 1 and self.view is not None:
+            title += f" · {grouping_label(self.grouping, self.view.price_precision)}"
         if self.valid:
             subtitle = "PAUSED" if self.paused else "LIVE"
         else:
             subtitle = f"STALE — {describe_reason(self.reason)}"
+        if self.scroll_text:
+            subtitle = f"{subtitle} · {self.scroll_text}"
         if self.border_title != title:
             self.border_title = title
         if self.border_subtitle != subtitle:
@@ -180,105 +267,65 @@ class BookLadder(Widget, can_focus=False):
     def _levels_per_side(self, height: int) -> int:
         return max(0, (height - 4) // 2)  # tabs, header, spread, imbalance
 
-    def _compute_rows(self, width: int, height: int) -> list[Row]:
-        view = self.view
+    def _compute_rows(self, view: BookView | None, width: int, height: int,
+                      fresh: bool) -> list[Row]:
+        """The rows of ``view`` in the window; ``fresh``: a new view (its changes flash)."""
         n = self._levels_per_side(height)
         stale = not self.valid
         tabs = Row("tabs", self.symbols)
         if view is None:
-            rows = [tabs, Row("header", ("Price", "Size", "Total"))]
-            rows += [Row("empty")] * n
-            note = f"waiting for {self.symbol} — {describe_reason(self.reason)}"
-            rows.append(Row("note", (note,)))
-            rows += [Row("empty")] * n
-            rows.append(Row("empty"))
-            return rows[:height]
-        asks = view.asks[:n]
-        bids = view.bids[:n]
+            self.scroll_text = ""
+            return waiting_rows(tabs, self.symbol, self.reason, n)[:height]
+        asks, bids = self._grouped.of(view, self.grouping)
+        n_asks = len(asks)
+        placed = (place_orders(self.own_orders, asks, bids, self.grouping, view.price_precision)
+                  if self.own_orders else [])
+        top = self.scroll.top(asks, bids, n)
+        plan = plan_window(top, 2 * n + 1, n_asks, len(bids), placed)
+        shown = [(kind, (asks if kind == "ask" else bids)[i]) for kind, i in plan.slots
+                 if kind in ("ask", "bid")]
         now = time.monotonic()
-        deepest = max(asks[-1].cum_qty if asks else Decimal(0),
-                      bids[-1].cum_qty if bids else Decimal(0))
-        max_cum = self._bar_scale.update(deepest, now)
+        if fresh or self._rebase:
+            self._prev_qty, self._flash_until = note_changes(
+                self._prev_qty, self._flash_until, shown, fresh and not self._rebase, now)
+            self._rebase = False
+        max_cum = self._bar_scale.update(deepest_total(top, 2 * n + 1, asks, bids), now)
         qp = view.qty_precision
-        texts = self._level_texts(view, asks, bids, qp)
-        pw, qw, cw = self._col_widths(texts)
+        levels = [lv for _, lv in shown]
+        texts = level_texts(view, levels, qp)
+        pw, qw, cw = col_widths(texts)
         # Huge sizes in a narrow panel: show fewer size decimals rather than crop digits.
         while 1 + pw + 2 + qw + 2 + cw > width and qp > 0:
             qp -= 1
-            texts = self._level_texts(view, asks, bids, qp)
-            pw, qw, cw = self._col_widths(texts)
+            texts = level_texts(view, levels, qp)
+            pw, qw, cw = col_widths(texts)
         bar_room = max(0, width)
         animate = self.app.animation_level != "none"
         flash_until = self._flash_until
-
-        def level_row(side: str, lv: ViewLevel, cells: tuple[str, str, str]) -> Row:
-            bar = int(bar_room * (lv.cum_qty / max_cum)) if max_cum > 0 else 0
-            flash = animate and flash_until.get((side, lv.price), 0.0) > now
-            return Row(side, cells, bar, flash, stale)
-
-        ask_texts, bid_texts = texts[:len(asks)], texts[len(asks):]
+        marks = row_marks(placed, view.format_price) if placed else {}
         header = ("Price".rjust(pw), "Size".rjust(qw), "Total".rjust(cw))
         rows = [tabs, Row("header", header, stale=stale)]
-        rows += [Row("empty")] * (n - len(asks))
-        rows += [level_row("ask", lv, t) for lv, t in zip(asks[::-1], ask_texts[::-1], strict=True)]
-        rows.append(self._spread_row(view, stale))
-        rows += [level_row("bid", lv, t) for lv, t in zip(bids, bid_texts, strict=True)]
-        rows += [Row("empty")] * (n - len(bids))
-        rows.append(self._imbalance_row(asks, bids, stale))
+        level_cells = iter(texts)
+        for kind, index in plan.slots:
+            if kind in ("ask", "bid"):
+                lv = (asks if kind == "ask" else bids)[index]
+                bar = int(bar_room * (lv.cum_qty / max_cum)) if max_cum > 0 else 0
+                flash = animate and flash_until.get((kind, lv.price), 0.0) > now
+                pos = n_asks - 1 - index if kind == "ask" else n_asks + 1 + index
+                rows.append(Row(kind, next(level_cells), bar, flash, stale, marks.get(pos, "")))
+            elif kind == "spread":
+                rows.append(spread_row(view, stale, self.reason))
+            elif kind in ("above", "below"):
+                beyond = plan.above if kind == "above" else plan.below
+                rows.append(Row("edge", (edge_text(kind, beyond, view.format_price),),
+                                stale=stale))
+            else:
+                rows.append(Row("empty"))
+        rows.append(imbalance_row(view.asks[:n], view.bids[:n], stale))
+        self.scroll_text = scroll_label(plan, n_asks, len(bids))
         return rows[:height]
 
-    @staticmethod
-    def _level_texts(view: BookView, asks: tuple[ViewLevel, ...], bids: tuple[ViewLevel, ...],
-                     qp: int) -> list[tuple[str, str, str]]:
-        """Price, size and total as drawn, asks then bids: formatted once per paint."""
-        price = view.format_price
-        return [(price(lv.price), f"{lv.qty:.{qp}f}", f"{lv.cum_qty:.{qp}f}")
-                for lv in (*asks, *bids)]
-
-    @staticmethod
-    def _col_widths(texts: list[tuple[str, str, str]]) -> tuple[int, int, int]:
-        pw = max([len(p) for p, _, _ in texts] + [5])
-        qw = max([len(q) for _, q, _ in texts] + [4])
-        cw = max([len(c) for _, _, c in texts] + [5])
-        return pw, qw, cw
-
-    def _spread_row(self, view: BookView, stale: bool) -> Row:
-        if stale:
-            return Row("spread", (f"STALE — {describe_reason(self.reason)}",), stale=True)
-        spread, mid, bps = view.spread, view.mid, view.spread_bps
-        if spread is None or mid is None:
-            return Row("spread", ("one-sided book: no spread",))
-        mid_text = f"{mid:.{view.price_precision + 1}f}"
-        bps_text = f"{bps:.2f} bps" if bps is not None else "—"
-        spread_text = f"spread {view.format_price(spread)} ({bps_text})"
-        return Row("spread", (spread_text, f"mid {mid_text}"))
-
-    def _imbalance_row(self, asks: tuple, bids: tuple, stale: bool) -> Row:
-        bid_q = sum((lv.qty for lv in bids), Decimal(0))
-        ask_q = sum((lv.qty for lv in asks), Decimal(0))
-        total = bid_q + ask_q
-        if total == 0:
-            return Row("imbalance", ("", ""), stale=stale)
-        share = float(bid_q / total)
-        return Row("imbalance", (f"{share * 100:.0f}", f"{(1 - share) * 100:.0f}"), stale=stale)
-
     # -- painting -------------------------------------------------------------
-
-    def _note_changes(self, visible: int) -> None:
-        """Start a flash on visible levels whose size changed since the last painted view."""
-        view = self.view
-        if view is None:
-            return
-        now = time.monotonic()
-        current: dict[tuple[str, Decimal], Decimal] = {}
-        for side, levels in (("bid", view.bids[:visible]), ("ask", view.asks[:visible])):
-            for lv in levels:
-                key = (side, lv.price)
-                current[key] = lv.qty
-                if self._prev_qty and self._prev_qty.get(key) != lv.qty:
-                    self._flash_until[key] = now + FLASH_SECONDS
-        self._prev_qty = current
-        self._flash_until = {k: t for k, t in self._flash_until.items() if t > now}
 
     def _paint(self, force: bool = False) -> None:
         if self.paused and not force:
@@ -288,13 +335,20 @@ class BookLadder(Widget, can_focus=False):
             # Hidden (another tab): nothing to draw; on_resize paints the latest view.
             self._pending = False
             return
-        if self._pending:
-            self._note_changes(self._levels_per_side(height))
-        self._pending = False
+        # Paused, a forced paint (a scroll key, a resize) redraws the frozen view.
+        frozen = self.paused and self._painted_view is not None
+        view = self._painted_view if frozen else self.view
+        fresh = self._pending and not frozen
+        if not frozen:
+            self._pending = False
         started = time.monotonic()
         self._paint_times.append(started)
         self.paints += 1
-        rows = self._compute_rows(width, height)
+        scroll_text = self.scroll_text
+        rows = self._compute_rows(view, width, height, fresh)
+        self._painted_view = view
+        if self.scroll_text != scroll_text:
+            self._update_chrome()
         rows += [Row("empty")] * (height - len(rows))
         old = self._rows
         header = next((r for r in rows if r.kind == "header" and len(r.cells) == 3), None)
@@ -375,18 +429,21 @@ class BookLadder(Widget, can_focus=False):
         if row.kind == "header":
             style = base + self._style("book--header")
             text = " " + "  ".join(row.cells) if row.cells else ""
-            return self._strip([(text, style)], width, base)
+            return build_strip([(text, style)], width, base)
         if row.kind == "note":
             style = base + self._style("book--note")
-            return self._strip([(row.cells[0].center(width), style)], width, base)
+            return build_strip([(row.cells[0].center(width), style)], width, base)
         if row.kind == "spread":
             style = base + (stale_style if row.stale else self._style("book--spread"))
             text = "   ".join(row.cells)
             # Centred under the number columns, where the eye already is.
             span = max(len(text), 1 + sum(self._widths) + 4)
-            return self._strip([(" " + text.center(span - 1), style)], width, base)
+            return build_strip([(" " + text.center(span - 1), style)], width, base)
         if row.kind == "imbalance":
             return self._imbalance_strip(row, width, base, stale_style)
+        own = base + (stale_style if row.stale else self._style("book--own"))
+        if row.kind == "edge":
+            return build_strip([(" " + row.cells[0], own)], width, base)
         side = row.kind
         text_style = base + (stale_style if row.stale else self._style(f"book--{side}"))
         price, qty, cum = row.cells
@@ -399,8 +456,10 @@ class BookLadder(Widget, can_focus=False):
             ]
         else:  # one piece: each segment costs again in every compositor and output step
             cells = [(f" {price.rjust(pw)}  {qty.rjust(qw)}  {cum.rjust(cw)}", text_style)]
+        if row.mark:
+            cells.append(("  " + row.mark, own))
         bar = min(row.bar, width) if not row.stale else 0
-        return self._strip(cells, width, base, bar, self._bar_overlay(side))
+        return build_strip(cells, width, base, bar, self._bar_overlay(side))
 
     def _bar_overlay(self, side: str) -> Style:
         """Only the bar's background: it is laid over the text colours of the row's tail."""
@@ -411,92 +470,24 @@ class BookLadder(Widget, can_focus=False):
             self._styles[key] = style
         return style
 
-    def _tab_labels(self) -> list[tuple[int, str, str]]:
-        """(start cell, label, symbol) per tab: `` 1 BTC/USD  2 ETH/USD ``."""
-        labels = []
-        x = 0
-        for i, symbol in enumerate(self.symbols):
-            label = f" {i + 1} {symbol} " if i < 9 else f" {symbol} "
-            labels.append((x, label, symbol))
-            x += len(label)
-        return labels
-
     def _tabs_strip(self, width: int, base: Style) -> Strip:
         """The tab row, the shown symbol highlighted."""
         pieces = [
             (label, base + self._style("book--tab-active" if symbol == self.symbol
                                        else "book--tab"))
-            for _, label, symbol in self._tab_labels()
+            for _, label, symbol in tab_labels(self.symbols)
         ]
-        return self._strip(pieces, width, base)
+        return build_strip(pieces, width, base)
 
     def on_click(self, event: events.Click) -> None:
         offset = event.get_content_offset(self)
         if offset is None or offset.y != 0:
             return
-        for start, label, symbol in self._tab_labels():
+        for start, label, symbol in tab_labels(self.symbols):
             if start <= offset.x < start + len(label):
                 self.post_message(self.SymbolPicked(symbol))
 
     def _imbalance_strip(self, row: Row, width: int, base: Style, stale_style: Style) -> Strip:
-        bid_pct, ask_pct = row.cells
-        if not bid_pct:
-            return Strip.blank(width, base)
-        left_label = f" Bids {bid_pct}% "
-        right_label = f" {ask_pct}% Asks "
-        bar_width = max(0, width - len(left_label) - len(right_label))
-        filled = round(bar_width * int(bid_pct) / 100)
         bid_style = base + (stale_style if row.stale else self._style("book--bid"))
         ask_style = base + (stale_style if row.stale else self._style("book--ask"))
-        return self._strip(
-            [
-                (left_label, bid_style),
-                ("█" * filled, bid_style),
-                ("█" * (bar_width - filled), ask_style),
-                (right_label, ask_style),
-            ],
-            width,
-            base,
-        )
-
-    @staticmethod
-    def _strip(
-        parts: list[tuple[str, Style]],
-        width: int,
-        base: Style,
-        bar: int = 0,
-        overlay: Style | None = None,
-    ) -> Strip:
-        """Pieces padded or cut to ``width``; the last ``bar`` cells get ``overlay``.
-
-        Built segment by segment: this runs for every changed row at every paint, and
-        the obvious way (Strip adjust, then crop twice and join for the bar) makes four
-        Strips, each with its own caches, per row.
-        """
-        used = sum(cell_len(text) for text, _ in parts)
-        if used < width:
-            parts = [*parts, (" " * (width - used), base)]
-        start = width - bar
-        segments: list[Segment] = []
-        x = 0
-        for text, style in parts:
-            if x >= width:
-                break
-            size = cell_len(text)
-            if x + size > width:
-                text = set_cell_size(text, width - x)
-                size = width - x
-            end = x + size
-            if not text:
-                continue
-            if overlay is None or end <= start:
-                segments.append(Segment(text, style))
-            elif x >= start:
-                segments.append(Segment(text, style + overlay))
-            else:  # the bar starts inside this piece
-                head = text[: start - x] if text.isascii() else chop_cells(text, start - x)[0]
-                tail = text[len(head):]
-                segments.append(Segment(head, style))
-                segments.append(Segment(tail, style + overlay))
-            x = end
-        return Strip(segments, width)
+        return imbalance_strip(row.cells, width, base, bid_style, ask_style)

@@ -10,6 +10,8 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import NamedTuple
 
+from kraken_tui.kraken.models import BookView, ViewLevel
+
 MAX_FPS = 20.0
 #: The shortest gap between two paints, as a share of 1/MAX_FPS (see ``paint_due``).
 PAINT_GAP_SHARE = 0.9
@@ -83,8 +85,90 @@ class BarScale:
 class Row(NamedTuple):
     """What one ladder line shows; equal rows need no repaint."""
 
-    kind: str  # tabs | header | ask | bid | spread | imbalance | empty | note
+    kind: str  # tabs | header | ask | bid | spread | imbalance | empty | note | edge
     cells: tuple[str, ...] = ()
     bar: int = 0  # cells of depth bar
     flash: bool = False
     stale: bool = False
+    mark: str = ""  # my own orders at this level ("◀ B 0.5")
+
+
+def level_texts(view: BookView, levels: Sequence[ViewLevel],
+                qty_precision: int) -> list[tuple[str, str, str]]:
+    """Price, size and total as drawn: formatted once per paint, for the shown rows only."""
+    price = view.format_price
+    qp = qty_precision
+    return [(price(lv.price), f"{lv.qty:.{qp}f}", f"{lv.cum_qty:.{qp}f}") for lv in levels]
+
+
+def col_widths(texts: Sequence[tuple[str, str, str]]) -> tuple[int, int, int]:
+    pw = max([len(p) for p, _, _ in texts] + [5])
+    qw = max([len(q) for _, q, _ in texts] + [4])
+    cw = max([len(c) for _, _, c in texts] + [5])
+    return pw, qw, cw
+
+
+def spread_row(view: BookView, stale: bool, reason: str) -> Row:
+    """The true spread and mid of the view, whatever the grouping (grouping is display only)."""
+    if stale:
+        return Row("spread", (f"STALE — {describe_reason(reason)}",), stale=True)
+    spread, mid, bps = view.spread, view.mid, view.spread_bps
+    if spread is None or mid is None:
+        return Row("spread", ("one-sided book: no spread",))
+    mid_text = f"{mid:.{view.price_precision + 1}f}"
+    bps_text = f"{bps:.2f} bps" if bps is not None else "—"
+    spread_text = f"spread {view.format_price(spread)} ({bps_text})"
+    return Row("spread", (spread_text, f"mid {mid_text}"))
+
+
+def imbalance_row(asks: Sequence[ViewLevel], bids: Sequence[ViewLevel], stale: bool) -> Row:
+    """Bid share of the size in the levels given (the ladder gives its top rows per side)."""
+    bid_q = sum((lv.qty for lv in bids), Decimal(0))
+    ask_q = sum((lv.qty for lv in asks), Decimal(0))
+    total = bid_q + ask_q
+    if total == 0:
+        return Row("imbalance", ("", ""), stale=stale)
+    share = float(bid_q / total)
+    return Row("imbalance", (f"{share * 100:.0f}", f"{(1 - share) * 100:.0f}"), stale=stale)
+
+
+def waiting_rows(tabs: Row, symbol: str, reason: str, half: int) -> list[Row]:
+    """No view yet: the tabs, the column titles and why, where the spread will be."""
+    note = f"waiting for {symbol} — {describe_reason(reason)}"
+    return [tabs, Row("header", ("Price", "Size", "Total")), *[Row("empty")] * half,
+            Row("note", (note,)), *[Row("empty")] * half, Row("empty")]
+
+
+def tab_labels(symbols: Sequence[str]) -> list[tuple[int, str, str]]:
+    """(start cell, label, symbol) per tab: `` 1 BTC/USD  2 ETH/USD ``."""
+    labels = []
+    x = 0
+    for i, symbol in enumerate(symbols):
+        label = f" {i + 1} {symbol} " if i < 9 else f" {symbol} "
+        labels.append((x, label, symbol))
+        x += len(label)
+    return labels
+
+
+FlashKey = tuple[str, Decimal]  # (side, row price)
+
+
+def note_changes(
+    previous: dict[FlashKey, Decimal],
+    flash_until: dict[FlashKey, float],
+    shown: Sequence[tuple[str, ViewLevel]],
+    flash: bool,
+    now: float,
+) -> tuple[dict[FlashKey, Decimal], dict[FlashKey, float]]:
+    """The sizes on screen now, and the flashes: shown rows whose size changed since.
+
+    ``flash`` False (the window moved or regrouped): only remember the rows now on
+    screen, so rows that scrolled in do not flash at the next view as if new.
+    """
+    current: dict[FlashKey, Decimal] = {}
+    for side, lv in shown:
+        key = (side, lv.price)
+        current[key] = lv.qty
+        if flash and previous and previous.get(key) != lv.qty:
+            flash_until[key] = now + FLASH_SECONDS
+    return current, {k: t for k, t in flash_until.items() if t > now}

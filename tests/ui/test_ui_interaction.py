@@ -35,6 +35,7 @@ from kraken_tui.ui.widgets.balances import BalancesTable
 from kraken_tui.ui.widgets.banner import BannerStack
 from kraken_tui.ui.widgets.book import BookLadder
 from kraken_tui.ui.widgets.health import HealthPanel
+from kraken_tui.ui.widgets.ladder_rows import shown_price
 from kraken_tui.ui.widgets.orders import OrdersTable
 
 
@@ -383,7 +384,7 @@ async def test_changed_levels_flash_briefly() -> None:
         flashed = {row.cells[0] for row in flashing()}
         view = VIEWS["BTC/USD"]
         # make_view(bump=...) changes the size of every third level on each side.
-        changed = {view.format_price(lv.price) for lv in (*view.bids[::3], *view.asks[::3])}
+        changed = {shown_price(view)(lv.price) for lv in (*view.bids[::3], *view.asks[::3])}
         assert flashed and flashed <= changed
         await wait_for(pilot, lambda: not flashing(), what="the flash to fade")
 

@@ -14,7 +14,7 @@ from kraken_tui.feed.events import BookUpdated, OrdersUpdated
 from kraken_tui.kraken.models import BookView, ViewLevel
 from kraken_tui.ui.widgets.book import BookLadder
 from kraken_tui.ui.widgets.ladder_grouping import group_levels
-from kraken_tui.ui.widgets.ladder_rows import Row
+from kraken_tui.ui.widgets.ladder_rows import Row, shown_price
 
 SIZE = (120, 35)  # the ladder's window (under the ticker line): 27 lines, 13 levels a side
 D = Decimal
@@ -53,13 +53,13 @@ async def test_scroll_keys_move_the_window_and_m_recentres() -> None:
     async with app.run_test(size=SIZE) as pilot:
         ladder = await started(pilot, holder)
         assert spread_line(ladder) == 13 and ladder.scroll.following
-        assert prices(ladder)[12] == "97215.4" and prices(ladder)[14] == "97215.3"
+        assert prices(ladder)[12] == "97,215.4" and prices(ladder)[14] == "97,215.3"
         assert ladder.border_subtitle == "LIVE · asks 1–13/1000 · bids 1–13/1000"
         await pilot.press("up")
         assert spread_line(ladder) == 14 and not ladder.scroll.following
         await pilot.press("pageup")  # 25 rows: the window less two lines of overlap
         assert spread_line(ladder) is None
-        assert prices(ladder)[0] == DEEP.format_price(DEEP.asks[38].price)
+        assert prices(ladder)[0] == shown_price(DEEP)(DEEP.asks[38].price)
         assert ladder.border_subtitle == "LIVE · asks 13–39/1000"
         await pilot.press("down", "down")
         assert ladder.border_subtitle == "LIVE · asks 11–37/1000"
@@ -78,7 +78,7 @@ async def test_the_window_reaches_the_deepest_levels_and_no_further() -> None:
         ladder = await started(pilot, holder)
         for _ in range(45):
             await pilot.press("pageup")
-        assert prices(ladder)[0] == DEEP.format_price(DEEP.asks[-1].price)
+        assert prices(ladder)[0] == shown_price(DEEP)(DEEP.asks[-1].price)
         assert ladder.border_subtitle == "LIVE · asks 974–1000/1000"
         await pilot.press("up")  # already at the top: nothing moves
         assert ladder.border_subtitle == "LIVE · asks 974–1000/1000"
@@ -128,11 +128,11 @@ async def test_g_groups_rows_and_totals_exactly_and_cycles_back() -> None:
         rows = window(ladder)
         assert rows[13].kind == "spread"
         qp = DEEP.qty_precision
-        expected_asks = [(f"{lv.price:.1f}", f"{lv.qty:.{qp}f}", f"{lv.cum_qty:.{qp}f}")
+        expected_asks = [(f"{lv.price:,.1f}", f"{lv.qty:,.{qp}f}", f"{lv.cum_qty:,.{qp}f}")
                          for lv in asks[12::-1]]
         assert [r.cells for r in rows[:13]] == expected_asks
-        assert rows[14].cells == (f"{bids[0].price:.1f}", f"{bids[0].qty:.{qp}f}",
-                                  f"{bids[0].cum_qty:.{qp}f}")
+        assert rows[14].cells == (f"{bids[0].price:,.1f}", f"{bids[0].qty:,.{qp}f}",
+                                  f"{bids[0].cum_qty:,.{qp}f}")
         # By hand: the best ask bucket is 97216.0, the levels 97215.4 .. 97216.0.
         assert asks[0].price == D("97216.0")
         assert asks[0].qty == sum((lv.qty for lv in DEEP.asks if lv.price <= D("97216.0")),
@@ -140,10 +140,10 @@ async def test_g_groups_rows_and_totals_exactly_and_cycles_back() -> None:
         assert ladder.view is not None and ladder.view.asks == DEEP.asks  # display only
         await pilot.press("g")
         assert ladder.border_title == "BTC/USD · depth 1000 · group 100×0.1"
-        assert window(ladder)[12].cells[0] == "97220.0"
+        assert window(ladder)[12].cells[0] == "97,220.0"
         await pilot.press("g")
         assert ladder.border_title == "BTC/USD · depth 1000"
-        assert prices(ladder)[12] == "97215.4"
+        assert prices(ladder)[12] == "97,215.4"
 
 
 async def test_grouping_keeps_a_scrolled_window_on_its_price() -> None:
@@ -151,9 +151,9 @@ async def test_grouping_keeps_a_scrolled_window_on_its_price() -> None:
     async with app.run_test(size=SIZE) as pilot:
         ladder = await started(pilot, holder)
         await pilot.press("pageup", "pageup", "pageup")
-        centre = D(prices(ladder)[13])
+        centre = D(prices(ladder)[13].replace(",", ""))
         await pilot.press("g")
-        bucket = D(prices(ladder)[13])
+        bucket = D(prices(ladder)[13].replace(",", ""))
         assert bucket - D(1) < centre <= bucket  # the ask bucket holding that price
 
 
@@ -163,18 +163,18 @@ async def test_my_orders_are_marked_on_their_rows_and_beyond_on_the_edges() -> N
         ladder = await started(pilot, holder)
         rows = window(ladder)
         marked = {r.cells[0]: r.mark for r in rows if r.kind in ("ask", "bid") and r.mark}
-        assert marked == {"97216.2": "◀ S 0.3", "97215.1": "◀ B 2 ×2"}
-        assert rows[0] == Row("edge", ("▲ 1 order above: S 2 @ 97274.9",))
-        assert rows[-1] == Row("edge", ("▼ 1 order below: B 3 @ 97116.7",))
+        assert marked == {"97,216.2": "◀ S 0.3", "97,215.1": "◀ B 2 ×2"}
+        assert rows[0] == Row("edge", ("▲ 1 order above: S 2 @ 97,274.9",))
+        assert rows[-1] == Row("edge", ("▼ 1 order below: B 3 @ 97,116.7",))
         assert spread_line(ladder) == 13  # the edge lines took the deepest rows' places
         # Scrolled up, the near orders go below the window and join the far buy.
         for _ in range(3):
             await pilot.press("pageup")
-        assert window(ladder)[-1] == Row("edge", ("▼ 4 orders below, nearest 97216.2",))
+        assert window(ladder)[-1] == Row("edge", ("▼ 4 orders below, nearest 97,216.2",))
         # Grouped, the orders are marked on their buckets.
         await pilot.press("m", "g")
         marked = {r.cells[0]: r.mark for r in window(ladder) if r.mark}
-        assert marked == {"97217.0": "◀ S 0.3", "97215.0": "◀ B 2 ×2"}
+        assert marked == {"97,217.0": "◀ S 0.3", "97,215.0": "◀ B 2 ×2"}
         # Filled or cancelled: gone from the ladder.
         holder.feed.emit(OrdersUpdated(my_orders()[3:]))
         await settle(pilot, holder)

@@ -41,6 +41,7 @@ from kraken_tui.ui.widgets.ladder_rows import (
     level_texts,
     note_changes,
     paint_due,
+    shown_price,
     spread_row,
     tab_labels,
     waiting_rows,
@@ -302,7 +303,7 @@ class BookLadder(Widget, can_focus=True):
         bar_room = max(0, width)
         animate = self.app.animation_level != "none"
         flash_until = self._flash_until
-        marks = row_marks(placed, view.format_price) if placed else {}
+        marks = row_marks(placed, shown_price(view)) if placed else {}
         header = ("Price".rjust(pw), "Size".rjust(qw), "Total".rjust(cw))
         rows = [tabs, Row("header", header, stale=stale)]
         level_cells = iter(texts)
@@ -317,7 +318,7 @@ class BookLadder(Widget, can_focus=True):
                 rows.append(spread_row(view, stale, self.reason))
             elif kind in ("above", "below"):
                 beyond = plan.above if kind == "above" else plan.below
-                rows.append(Row("edge", (edge_text(kind, beyond, view.format_price),),
+                rows.append(Row("edge", (edge_text(kind, beyond, shown_price(view)),),
                                 stale=stale))
             else:
                 rows.append(Row("empty"))

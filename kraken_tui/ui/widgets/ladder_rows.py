@@ -6,7 +6,7 @@ No Textual here: each is tested on its own, and ``book.py`` keeps only the widge
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import NamedTuple
 
@@ -93,12 +93,21 @@ class Row(NamedTuple):
     mark: str = ""  # my own orders at this level ("◀ B 0.5")
 
 
+def shown_price(view: BookView) -> Callable[[Decimal], str]:
+    """Prices as the ladder shows them: the pair's precision, thousands grouped."""
+    places = view.price_precision
+    return lambda value: f"{value:,.{places}f}"
+
+
 def level_texts(view: BookView, levels: Sequence[ViewLevel],
                 qty_precision: int) -> list[tuple[str, str, str]]:
-    """Price, size and total as drawn: formatted once per paint, for the shown rows only."""
-    price = view.format_price
-    qp = qty_precision
-    return [(price(lv.price), f"{lv.qty:.{qp}f}", f"{lv.cum_qty:.{qp}f}") for lv in levels]
+    """Price, size and total as drawn: formatted once per paint, for the shown rows only.
+
+    The app's one number format: the pair's precision, thousands grouped (the checksum's
+    own digits are ``BookView.format_price``; these are for reading)."""
+    pp, qp = view.price_precision, qty_precision
+    return [(f"{lv.price:,.{pp}f}", f"{lv.qty:,.{qp}f}", f"{lv.cum_qty:,.{qp}f}")
+            for lv in levels]
 
 
 def col_widths(texts: Sequence[tuple[str, str, str]]) -> tuple[int, int, int]:
@@ -115,9 +124,9 @@ def spread_row(view: BookView, stale: bool, reason: str) -> Row:
     spread, mid, bps = view.spread, view.mid, view.spread_bps
     if spread is None or mid is None:
         return Row("spread", ("one-sided book: no spread",))
-    mid_text = f"{mid:.{view.price_precision + 1}f}"
+    mid_text = f"{mid:,.{view.price_precision + 1}f}"
     bps_text = f"{bps:.2f} bps" if bps is not None else "—"
-    spread_text = f"spread {view.format_price(spread)} ({bps_text})"
+    spread_text = f"spread {spread:,.{view.price_precision}f} ({bps_text})"
     return Row("spread", (spread_text, f"mid {mid_text}"))
 
 

@@ -17,7 +17,20 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests" / "ui"))
 
+import ladder_scenarios as ls  # noqa: E402
 import ui_scenarios as sc  # noqa: E402
+
+#: name -> (script, size, keys pressed after it settles, config overrides)
+EXTRA: dict[str, tuple[object, tuple[int, int], tuple[str, ...], dict[str, object]]] = {
+    "big-screen": (sc.live_script, (200, 60), (), {}),
+    "narrow-panels": (sc.live_script, (80, 24), ("t",), {}),
+    "deep-book-scrolled": (ls.deep_script, (120, 34), ("pageup", "pageup", "up"),
+                           {"depth": 1000}),
+    "grouped-book": (ls.deep_script, (120, 34), ("g",), {"depth": 1000}),
+    "my-orders-on-ladder": (ls.own_orders_script, (120, 34), (), {"depth": 1000}),
+    "unlisted-symbol": (sc.unlisted_script, (120, 34), (),
+                        {"symbols": sc.UNLISTED_SYMBOLS}),
+}
 
 SHOTS = {
     "main": (sc.live_script, (120, 34)),
@@ -34,9 +47,15 @@ SHOTS = {
 
 
 async def shoot(name: str, out: Path) -> Path:
-    script, size = SHOTS[name]
-    app, holder = sc.make_app(script())
+    if name in EXTRA:
+        script, size, keys, config = EXTRA[name]
+    else:
+        (script, size), keys, config = SHOTS[name], (), {}
+    app, holder = sc.make_app(script(), **config)  # type: ignore[operator]
     async with app.run_test(size=size) as pilot:
+        await sc.settle(pilot, holder)
+        for key in keys:
+            await pilot.press(key)
         await sc.settle(pilot, holder)
         app.save_screenshot(f"{name}.svg", path=str(out))
     return out / f"{name}.svg"
@@ -45,15 +64,17 @@ async def shoot(name: str, out: Path) -> Path:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=str(ROOT / "screenshots"))
-    parser.add_argument("names", nargs="*", help=f"some of: {', '.join(SHOTS)} (default: all)")
+    parser.add_argument("names", nargs="*", help="some of the names in SHOTS and EXTRA "
+                        "(default: all)")
     args = parser.parse_args()
-    unknown = [n for n in args.names if n not in SHOTS]
+    names = {**SHOTS, **EXTRA}
+    unknown = [n for n in args.names if n not in names]
     if unknown:
         parser.error(f"unknown screenshot {unknown[0]!r}")
     logging.disable(logging.WARNING)  # the scripted resync logs a warning; keep output clean
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    for name in args.names or SHOTS:
+    for name in args.names or names:
         print(asyncio.run(shoot(name, out)))
     return 0
 

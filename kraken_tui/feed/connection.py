@@ -169,6 +169,13 @@ class Feed(PublicChannels):
             raise ValueError(f"depth must be one of {DEPTHS}")
         self._call_threadsafe(self.books.set_depth, depth)
 
+    def focus_symbol(self, symbol: str) -> None:
+        """The book on screen: only its views carry every level; safe from any thread."""
+        if self._loop is None:
+            self.books.set_focus(symbol)
+        else:
+            self._call_threadsafe(self.books.set_focus, symbol)
+
     @property
     def depth(self) -> int:
         return self.books.depth

@@ -257,6 +257,7 @@ class KrakenMonitor(MarketPanels, MonitorActions, ReplayAndAlerts, App[None]):
         self._update_status()
         self.set_interval(1.0, lambda: self._defer_panel("tick", self.tick))
         self._feed = self._feed_factory(self.config, self._feed_sink())
+        self._focus_feed(self.symbols[0])
         self._run_feed()
         if self._freeze_heap_after is not None:
             self.set_timer(self._freeze_heap_after, self._freeze_startup_heap)
@@ -306,6 +307,12 @@ class KrakenMonitor(MarketPanels, MonitorActions, ReplayAndAlerts, App[None]):
                 self.post_message(BookMessage(event))
         elif not self._market_sink(event):
             self.post_message(wrap_event(event))
+
+    def _focus_feed(self, symbol: str) -> None:
+        """Tell the feed which book is on screen (a scripted feed may not care)."""
+        focus = getattr(self._feed, "focus_symbol", None)
+        if focus is not None:
+            focus(symbol)
 
     def _on_connection(self, event: ConnectionChanged) -> None:
         self._health.on_connection(event)

@@ -53,6 +53,7 @@ class MonitorActions:
     _toast: Callable[..., None]
     action_alert_rules: Callable[[], None]
     _show_market_of: Callable[[str], None]
+    _focus_feed: Callable[[str], None]
     focused: Any
     stop_feed: Callable[[], None]
     exit: Callable[..., None]
@@ -109,6 +110,7 @@ class MonitorActions:
         if shown.paused != self.paused:
             shown.set_paused(self.paused)
         self._show_market_of(symbol)
+        self._focus_feed(symbol)
         parked = self._mailbox.show(symbol)
         if parked is not None:
             self._show_book(parked)

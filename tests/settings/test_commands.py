@@ -39,6 +39,9 @@ class FakeMonitor:
     def run(self) -> None:
         FakeMonitor.seen.append(self.config)
 
+    def stop_feed(self) -> None:
+        """The command stops the feed however the app ended; there is none here."""
+
 
 def monitor_config(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, *argv: str) -> Config:
     FakeMonitor.seen = []

@@ -38,7 +38,6 @@ from kraken_tui.feed.events import (
     ModeChanged,
     RoundTrip,
     SystemStatusChanged,
-    TickerUpdated,
 )
 from kraken_tui.record.replay import ReplayProgress
 from kraken_tui.ui.app_modes import ReplayAndAlerts
@@ -269,8 +268,8 @@ class KrakenMonitor(ReplayAndAlerts, App[None]):
         if isinstance(event, BookUpdated):
             if self._mailbox.put(event):
                 self.post_message(BookMessage(event))
-        elif isinstance(event, TickerUpdated):
-            return  # nothing on screen draws tickers yet (issue 14): no message per trade
+        elif event.kind in ("ticker", "trade", "candle"):
+            return  # nothing on screen draws these yet (issue 14): no message per trade
         else:
             self.post_message(wrap_event(event))
 

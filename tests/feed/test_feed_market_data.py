@@ -80,7 +80,14 @@ async def test_trades_and_candles_are_subscribed_and_equal_the_exchange(
 ) -> None:
     trade_history(sim)
     runner = start_feed(config_for(sim, api_key=None, api_secret=None))
-    await runner.log.wait(lambda: caught_up(runner, sim), 15, "trades and candles caught up")
+
+    def ticker_at_last_trade() -> bool:
+        feed = runner.feed
+        return caught_up(runner, sim) and all(
+            (t := feed.tickers.latest.get(s)) is not None
+            and t.last == feed.trades.recent(s)[-1].price for s in SYMBOLS)
+
+    await runner.log.wait(ticker_at_last_trade, 15, "trades, candles and tickers caught up")
     (conn,) = [c for c in sim.hub.connections if c.endpoint == "public"]
     assert conn.trades == set(SYMBOLS) and conn.ohlc == {(s, 1) for s in SYMBOLS}
     assert not [e for e in runner.log.of(FeedError) if "refused" in e.error]

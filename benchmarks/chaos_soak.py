@@ -387,10 +387,16 @@ class Soak:
         symbol = rng.choice(self.cfg.symbols)
         sm = sim.market[symbol]
         spec = sm.spec
-        side = rng.choice(("buy", "sell"))
-        best = sm.book.best(side == "buy") or spec.price_ticks(spec.start_price)
-        price = max(1, best - 50 if side == "buy" else best + 50)
         lots = max(1, spec.qty_lots(spec.qty_range[0] * 2))
+        first = rng.choice(("buy", "sell"))
+        for attempt in range(3):  # orders need funds: the other side, then free the holds
+            side = first if attempt != 1 else ("sell" if first == "buy" else "buy")
+            best = sm.book.best(side == "buy") or spec.price_ticks(spec.start_price)
+            price = max(1, best - 50 if side == "buy" else best + 50)
+            if ex.can_fund(sim.demo, symbol, side, lots, price):
+                break
+            if attempt == 1:
+                ex.cancel_all(sim.demo)
         order = ex.place_order(sim.demo, symbol, side, lots, price)
         if channel == "balances" and sim.system_status == "online":
             ex.fill_order(order.order_id, max(1, lots // 2))

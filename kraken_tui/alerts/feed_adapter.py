@@ -27,8 +27,8 @@ def observe_feed_event(engine: AlertEngine, event: FeedEvent) -> list[AlertFired
         return engine.observe_book_event(event)
     if isinstance(event, TickerUpdated):
         return engine.observe_ticker(event)
-    if isinstance(event, FillReported):
-        return engine.observe_fill(event)
+    if isinstance(event, FillReported):  # a fill from before this run is not news
+        return [] if event.history else engine.observe_fill(event)
     if isinstance(event, ConnectionChanged):
         return engine.observe_endpoint(event.endpoint, event.state == "connected")
     if isinstance(event, SystemStatusChanged):

@@ -69,6 +69,7 @@ class PrivateAccount:
         self._reconcile_tasks: dict[Kind, asyncio.Task[None]] = {}
         self._reconcile_again: dict[Kind, str] = {}
         self._fills_seen: OrderedDict[str, None] = OrderedDict()
+        self._history_done = False  # the first executions snapshot was handled
 
     # ------------------------------------------------------------------ session
 
@@ -103,10 +104,10 @@ class PrivateAccount:
             oid = report.get("order_id")
             if isinstance(oid, str):
                 self._order_touch[oid] = self._exec_counter
-        gaps = self.orders.apply(frame)
-        if not frame.is_snapshot:
-            self._report_fills(frame)
+        gaps = self.orders.apply(frame)  # a snapshot's fills are not counted again there
+        self._report_fills(frame)
         if frame.is_snapshot:
+            self._history_done = True
             self.orders_valid = True
             self._snapshots.add("executions")
             self.reconcile("orders", "reconnect")
@@ -114,7 +115,12 @@ class PrivateAccount:
         self._emit(OrdersUpdated(self.orders.orders(), self.orders_valid))
 
     def _report_fills(self, frame: ExecutionsFrame) -> None:
-        """A fill event per new exec_id: a reconnect's replays are never reported twice."""
+        """A fill event per new exec_id: a reconnect's replays are never reported twice.
+
+        Snapshots carry the last 50 fills (snap_trades). Those of the first snapshot are
+        from before this run (``history``); a later snapshot's unseen ones happened while
+        the connection was down: news like any update."""
+        history = frame.is_snapshot and not self._history_done
         for report in frame.reports:
             fill = fill_from_report(report)
             if fill is None or fill.exec_id in self._fills_seen:
@@ -122,7 +128,7 @@ class PrivateAccount:
             self._fills_seen[fill.exec_id] = None
             if len(self._fills_seen) > FILLS_REMEMBERED:
                 self._fills_seen.popitem(last=False)
-            self._emit(FillReported(fill))
+            self._emit(FillReported(fill, history=history))
 
     def on_balances(self, frame: BalancesFrame) -> None:
         self._balance_counter += 1

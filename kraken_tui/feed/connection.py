@@ -45,7 +45,6 @@ from kraken_tui.feed.private_session import PrivateHandshake, SessionFailed
 from kraken_tui.feed.public_channels import PublicChannels
 from kraken_tui.feed.rest import KrakenRest
 from kraken_tui.feed.stats import EndpointStats
-from kraken_tui.feed.tickers import TickerTracker
 from kraken_tui.kraken.frames import (
     BalancesFrame,
     BookFrame,
@@ -60,7 +59,7 @@ from kraken_tui.kraken.frames import (
     subscribe_request,
 )
 from kraken_tui.kraken.instruments import InstrumentTable
-from kraken_tui.kraken.market import TickerFrame
+from kraken_tui.kraken.market import OhlcFrame, TickerFrame, TradeFrame
 
 log = logging.getLogger(__name__)
 
@@ -128,8 +127,7 @@ class Feed(PublicChannels):
             on_settled=lambda: self._public_result.__setitem__("delivered", True),
             on_dirty=on_books_dirty,
         )
-        self.tickers = TickerTracker(config.symbols, send=self._send_public, emit=self.emit,
-                                     next_req_id=self.next_req_id)
+        self._init_market_data(self._send_public, self.next_req_id, config.symbols)
         self.account = PrivateAccount(lambda: self.rest, self.emit, self.instruments,
                                       self._new_backoff)
         self.liveness = Liveness(clock=clock, emit=self.emit, next_req_id=self.next_req_id,
@@ -372,14 +370,14 @@ class Feed(PublicChannels):
 
     def _public_silent(self) -> None:
         self.books.invalidate_all("heartbeat_timeout")
-        self.tickers.invalidate_all("heartbeat_timeout")
+        self._market_data_stale("heartbeat_timeout")
 
     def _on_disconnect(self, endpoint: Endpoint, reason: str) -> None:
         if endpoint == "public":
             self._public_ws = None
             why = reason if reason == "heartbeat_timeout" else "disconnected"
             self.books.disconnected(why)
-            self.tickers.invalidate_all(why)
+            self._market_data_stale(why)
         else:
             self.handshake.closed()
             self.account.invalidate()
@@ -443,6 +441,8 @@ class Feed(PublicChannels):
             return {
                 BookFrame: self._on_book_frame,
                 TickerFrame: self.tickers.on_frame,
+                TradeFrame: self.trades.on_frame,
+                OhlcFrame: self.candles.on_frame,
                 MethodResponse: self._on_public_response,
                 InstrumentFrame: self._on_instrument,
                 **common,

@@ -243,10 +243,15 @@ class CandlesUpdated(FeedEvent):
 
 @dataclass(frozen=True, slots=True)
 class FillReported(FeedEvent):
-    """One of my orders traded (executions ``trade`` report); once per exec_id."""
+    """One of my orders traded (executions ``trade`` report); once per exec_id.
+
+    ``history``: from the first executions snapshot (``snap_trades``: the last 50 fills),
+    i.e. from before this run; shown and printed, never alerted on.
+    """
 
     kind: ClassVar[str] = "fill"
     fill: Fill
+    history: bool = False
 
     # The alert engine's FillLike.
     @property

@@ -7,8 +7,11 @@ single thread writes each batch; while it writes, the feed keeps applying frames
 books only get *dirty*. When the thread is free again, the latest view of each dirty
 book is built and written (``BookTracker.flush_views``): a burst costs one view per
 book per write, never a queue of stale views; likewise a valid ticker replaces its
-symbol's unwritten one. Every other event (validity changes, resyncs, connection
-changes, alerts, ...) is queued as it comes, so all of them are written, in order.
+symbol's unwritten one, and a candle its unwritten line for the same symbol and
+``interval_begin`` (the in-progress candle is re-sent on every trade; its latest numbers
+are what matter). Trades are never coalesced: each is its own line. Every other event
+(validity changes, resyncs, connection changes, alerts, ...) is queued as it comes, so
+all of them are written, in order; a stale mark ends the coalescing of what came before.
 
 A flush is scheduled with ``call_soon``: it runs once the feed's reader has drained
 the frames already received, which is what lets a burst collapse even when the
@@ -25,7 +28,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Protocol, TextIO
 
-from kraken_tui.feed.events import TickerUpdated
+from kraken_tui.feed.events import CandlesUpdated, TickerUpdated
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +40,18 @@ class Line(Protocol):
 
 
 def event_line(event: Line) -> str:
-    return json.dumps(event.to_json(), default=str) + "\n"
+    """The event's JSON line(s): ``to_json_lines`` when it has one (a trade event is one
+    line per trade), else one line."""
+    return "".join(_dump(obj) + "\n" for obj in _objects(event))
+
+
+def _objects(event: Line) -> list[dict[str, Any]]:
+    to_lines = getattr(event, "to_json_lines", None)
+    return to_lines() if to_lines is not None else [event.to_json()]
+
+
+def _dump(obj: dict[str, Any]) -> str:
+    return json.dumps(obj, default=str)
 
 
 class EventOutput:
@@ -49,6 +63,8 @@ class EventOutput:
         self._on_broken = on_broken
         self._pending: list[str] = []
         self._ticker_at: dict[str, int] = {}  # symbol -> its valid ticker line in _pending
+        # (symbol, interval_begin) -> that candle's line in _pending
+        self._candle_at: dict[tuple[str, str], int] = {}
         self._pull: Callable[[], None] = lambda: None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._writer = ThreadPoolExecutor(1, thread_name_prefix="events-out")
@@ -68,7 +84,12 @@ class EventOutput:
         still waiting to be written (in place); an invalid one is always kept."""
         if self._broken:
             return
+        if isinstance(event, CandlesUpdated):
+            self._emit_candles(event)
+            return
         line = event_line(event)
+        if not line:  # e.g. a tape live again with nothing new to print
+            return
         if isinstance(event, TickerUpdated):
             at = self._ticker_at.get(event.symbol)
             if event.valid and at is not None:
@@ -79,6 +100,26 @@ class EventOutput:
             else:
                 self._ticker_at.pop(event.symbol, None)
         self._pending.append(line)
+        self.kick()
+
+    def _emit_candles(self, event: CandlesUpdated) -> None:
+        """One line per candle; a valid one replaces its unwritten line (in place)."""
+        symbol = event.symbol
+        if not event.valid:
+            for key in [k for k in self._candle_at if k[0] == symbol]:
+                del self._candle_at[key]
+            self._pending.append(event_line(event))
+            self.kick()
+            return
+        for candle, obj in zip(event.candles, event.to_json_lines(), strict=True):
+            key = (symbol, candle.interval_begin)
+            line = _dump(obj) + "\n"
+            at = self._candle_at.get(key)
+            if at is not None:
+                self._pending[at] = line
+                continue
+            self._candle_at[key] = len(self._pending)
+            self._pending.append(line)
         self.kick()
 
     def kick(self) -> None:
@@ -98,6 +139,7 @@ class EventOutput:
         data = "".join(self._pending)
         self._pending.clear()
         self._ticker_at.clear()
+        self._candle_at.clear()
         self._busy = True
         self._idle.clear()
         future = self._writer.submit(self._write, data)
@@ -123,6 +165,7 @@ class EventOutput:
             self._broken = True
             self._pending.clear()
             self._ticker_at.clear()
+            self._candle_at.clear()
             self._on_broken()
             return
         if exc is not None:

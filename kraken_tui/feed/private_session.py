@@ -56,8 +56,10 @@ class PrivateHandshake:
         self._ws = ws
         self._acks = set()
         self._account.new_session()
+        # snap_trades: the last 50 fills come with the snapshot, so fills made while we
+        # were away are reported too (PrivateAccount reports each exec_id once).
         await ws.send(subscribe_request("executions", token=token, snap_orders=True,
-                                        snap_trades=False, req_id=self._next_req_id()))
+                                        snap_trades=True, req_id=self._next_req_id()))
         await ws.send(subscribe_request("balances", token=token, req_id=self._next_req_id()))
         del token
 

@@ -1,8 +1,9 @@
 """The public connection's frames and replies, routed to their state (``Feed``'s half).
 
 A mixin of ``Feed`` (``connection.py`` keeps the transport: connect, reconnect,
-sessions, liveness); here is what each public frame means: books, tickers, the
-exchange status, the instrument list and the replies to our subscribes.
+sessions, liveness); here is what each public frame means: books, the market data
+(ticker, trade, ohlc), the exchange status, the instrument list and the replies to our
+subscribes.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from kraken_tui.feed.books import BookTracker
+from kraken_tui.feed.candles import CandleTracker
 from kraken_tui.feed.events import (
     Endpoint,
     ErrorSource,
@@ -24,6 +26,7 @@ from kraken_tui.feed.events import (
 from kraken_tui.feed.rest import KrakenRest, KrakenRestError
 from kraken_tui.feed.stats import EndpointStats
 from kraken_tui.feed.tickers import TickerTracker
+from kraken_tui.feed.trades import TradeTracker
 from kraken_tui.kraken.frames import (
     BookFrame,
     FrameError,
@@ -41,6 +44,8 @@ class PublicChannels:
 
     books: BookTracker
     tickers: TickerTracker
+    trades: TradeTracker
+    candles: CandleTracker
     instruments: InstrumentTable
     stats: dict[Endpoint, EndpointStats]
     system_status: str | None
@@ -49,6 +54,22 @@ class PublicChannels:
     unlisted: set[str]  # watched symbols Kraken does not list (reported once)
     emit: Callable[[FeedEvent], None]
     _spawn: Callable[[Coroutine[Any, Any, Any], ErrorSource], None]
+
+    def _init_market_data(self, send: Callable[[str], None], next_req_id: Callable[[], int],
+                          symbols: tuple[str, ...]) -> None:
+        """The ticker, trade and ohlc trackers (``Feed.__init__``)."""
+        kw: dict[str, Any] = {"send": send, "emit": self.emit, "next_req_id": next_req_id}
+        self.tickers = TickerTracker(symbols, **kw)
+        self.trades = TradeTracker(symbols, **kw)
+        self.candles = CandleTracker(symbols, **kw)
+
+    def _market_data(self) -> tuple[TickerTracker, TradeTracker, CandleTracker]:
+        return self.tickers, self.trades, self.candles
+
+    def _market_data_stale(self, reason: str) -> None:
+        """Disconnect or heartbeat deadline: every ticker, tape and chart stale at once."""
+        for tracker in self._market_data():
+            tracker.invalidate_all(reason)
 
     def _on_book_frame(self, frame: BookFrame) -> None:
         on_book = self.books.on_book
@@ -70,7 +91,8 @@ class PublicChannels:
         self.system_status = system
         self.emit(SystemStatusChanged(system, frame.version))
         self.books.set_maintenance(system == "maintenance")
-        self.tickers.set_maintenance(system == "maintenance")
+        for tracker in self._market_data():
+            tracker.set_maintenance(system == "maintenance")
 
     def _on_instrument(self, frame: InstrumentFrame) -> None:
         for symbol, status in self.instruments.apply(frame):
@@ -82,7 +104,8 @@ class PublicChannels:
             self._books_requested = True
             self._check_listed()
             self.books.start()
-            self.tickers.start()
+            for tracker in self._market_data():
+                tracker.start()
 
     def _check_listed(self) -> None:
         """Symbols Kraken does not list get a note naming the likely pair, no subscribe."""
@@ -115,7 +138,8 @@ class PublicChannels:
                                     f"{resp.channel or 'instrument'}: {error}"))
                 self._spawn(self._precision_from_rest(), "rest")
             return
-        if self.tickers.owns(resp):
-            self.tickers.on_response(resp)
-            return
+        for tracker in self._market_data():
+            if tracker.owns(resp):
+                tracker.on_response(resp)
+                return
         self.books.on_response(resp)

@@ -391,7 +391,7 @@ class ReplayFeed(Feed):
     def _ack(self, request: dict[str, Any]) -> None:
         params = request.get("params") or {}
         if params.get("channel") != "book":
-            return  # tickers need no ack: the recorded frames simply arrive
+            return  # ticker, trade, ohlc need no ack: the recorded frames simply arrive
         for symbol in params.get("symbol") or []:
             result = {"channel": params.get("channel"), "symbol": symbol,
                       "depth": params.get("depth")}

@@ -3,6 +3,11 @@
 Synchronous and loop-agnostic. Every state change is published as (account key, channel,
 entry) to listeners; the WS layer turns those into executions/balances frames with a
 per-subscription sequence, REST reads the same objects, so both views always agree.
+
+Funds are held as Kraken holds them: an order is accepted only if the account's available
+balance (balance less what its open orders hold) covers it: a buy its quote cost plus the
+fee, a sell its base quantity; otherwise ``EOrder:Insufficient funds``. Fills spend at
+most what was held, so no balance ever goes below zero.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ import string
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import ROUND_CEILING, ROUND_HALF_EVEN, Decimal
 from typing import Any
 
 from kraken_tui.sim.market import Market, PairSpec
@@ -22,7 +27,16 @@ from kraken_tui.sim.wire import Num, fmt_units, num, rfc3339_us
 FEE_RATE = Decimal("0.0026")
 ALL_PERMISSIONS = frozenset({"query_funds", "query_orders", "trade", "websocket"})
 
+INSUFFICIENT_FUNDS = "EOrder:Insufficient funds"
+
 Listener = Callable[[str, str, dict[str, Any]], None]
+
+
+class InsufficientFunds(ValueError):
+    """An order the account cannot pay for (Kraken's ``EOrder:Insufficient funds``)."""
+
+    def __init__(self) -> None:
+        super().__init__(INSUFFICIENT_FUNDS)
 
 
 def _dnum(value: Decimal, decimals: int) -> Num:
@@ -42,7 +56,8 @@ class Order:
     userref: int = 0
     cl_ord_id: str | None = None
     cum_qty: int = 0
-    cum_cost: Decimal = Decimal(0)
+    cum_cost: Decimal = Decimal(0)  # always cost_exact rounded at the quote's precision
+    cost_exact: Decimal = Decimal(0)  # sum of qty x price over the fills, unrounded
     fee: Decimal = Decimal(0)
     status: str = "pending_new"
     closed_at: float | None = None
@@ -191,9 +206,41 @@ class Exchange:
         self.accounts[key] = account
         return account
 
-    def _q(self, asset: str, value: Decimal) -> Decimal:
+    def _q(self, asset: str, value: Decimal, rounding: str = ROUND_HALF_EVEN) -> Decimal:
         precision = self.market.assets[asset].precision if asset in self.market.assets else 8
-        return value.quantize(Decimal(1).scaleb(-precision), ROUND_HALF_EVEN)
+        return value.quantize(Decimal(1).scaleb(-precision), rounding)
+
+    # ---- funds ---------------------------------------------------------------------------
+    def _need(self, spec: PairSpec, side: str, lots: int, price: int) -> tuple[str, Decimal]:
+        """What an order of ``lots`` at ``price`` holds: (asset, amount), rounded up."""
+        qty = Decimal(lots).scaleb(-spec.qty_decimals)
+        if side == "sell":
+            return spec.base, qty
+        cost = self._q(spec.quote, qty * Decimal(price).scaleb(-spec.price_decimals),
+                       ROUND_CEILING)
+        return spec.quote, cost + self._q(spec.quote, cost * FEE_RATE, ROUND_CEILING)
+
+    def held(self, account: Account, asset: str) -> Decimal:
+        """What the account's open orders still hold of ``asset``."""
+        total = Decimal(0)
+        for order in self.open_orders(account):
+            held_asset, amount = self._need(order.spec, order.side, order.qty,
+                                            order.limit_price)
+            if held_asset != asset:
+                continue
+            if order.side == "sell":
+                amount -= Decimal(order.cum_qty).scaleb(-order.spec.qty_decimals)
+            else:
+                amount -= order.cum_cost + order.fee
+            total += max(amount, Decimal(0))
+        return total
+
+    def available(self, account: Account, asset: str) -> Decimal:
+        return account.balances.get(asset, Decimal(0)) - self.held(account, asset)
+
+    def can_fund(self, account: Account, symbol: str, side: str, lots: int, price: int) -> bool:
+        asset, amount = self._need(self.market.specs[symbol], side, lots, price)
+        return amount <= self.available(account, asset)
 
     def _emit(self, account: Account, channel: str, entry: dict[str, Any]) -> None:
         for listener in list(self.listeners):
@@ -219,8 +266,11 @@ class Exchange:
         self, account: Account, symbol: str, side: str, qty: int, price: int,
         userref: int = 0, cl_ord_id: str | None = None,
     ) -> Order:
-        """pending_new then new, both published immediately."""
+        """pending_new then new, both published immediately; raises InsufficientFunds
+        (nothing published) when the available balance cannot cover it."""
         spec = self.market.specs[symbol]
+        if not self.can_fund(account, symbol, side, qty, price):
+            raise InsufficientFunds
         order = Order(self.new_id("O"), spec, side, qty, price, time.time(), userref, cl_ord_id)
         account.orders[order.order_id] = order
         self.order_index[order.order_id] = account
@@ -236,7 +286,11 @@ class Exchange:
         return order
 
     def fill_order(self, order_id: str, qty: int | None = None, price: int | None = None) -> None:
-        """One fill: a trade execution, the two ledger entries, then filled if complete."""
+        """One fill: a trade execution, the two ledger entries, then filled if complete.
+
+        ``price`` (default: the limit) may only be the limit or better. Cost and fee are
+        rounded on the order's running totals, so however many fills, a buy spends at most
+        what placing it held."""
         account = self.order_index[order_id]
         order = account.orders[order_id]
         if not order.is_open:
@@ -245,12 +299,15 @@ class Exchange:
         remaining = order.qty - order.cum_qty
         lots = remaining if qty is None else max(1, min(qty, remaining))
         px = order.limit_price if price is None else price
+        if (px > order.limit_price) if order.side == "buy" else (px < order.limit_price):
+            raise ValueError(f"fill price {px} is worse than the limit {order.limit_price}")
         qty_dec = Decimal(lots).scaleb(-spec.qty_decimals)
-        cost = (qty_dec * Decimal(px).scaleb(-spec.price_decimals))
-        cost = self._q(spec.quote, cost)
-        fee = self._q(spec.quote, cost * FEE_RATE)
+        order.cost_exact += qty_dec * Decimal(px).scaleb(-spec.price_decimals)
+        cum_cost = self._q(spec.quote, order.cost_exact)
+        cost = cum_cost - order.cum_cost
+        fee = self._q(spec.quote, cum_cost * FEE_RATE) - order.fee
         order.cum_qty += lots
-        order.cum_cost += cost
+        order.cum_cost = cum_cost
         order.fee += fee
         exec_id = self.new_id("T")
         order.trades.append(exec_id)

@@ -19,6 +19,7 @@ from email.utils import formatdate
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
+from kraken_tui.sim.accounts import InsufficientFunds
 from kraken_tui.sim.wire import fmt_units, rfc3339_s
 
 if TYPE_CHECKING:
@@ -306,9 +307,12 @@ class RestApp:
             raise ApiError("EGeneral:Invalid arguments:volume") from exc
         if lots <= 0 or ticks <= 0:
             raise ApiError("EOrder:Invalid price")
-        order = self.sim.exchange.place_order(account, spec.symbol, str(side), lots, ticks,
-                                              int(params.get("userref", 0) or 0),
-                                              params.get("cl_ord_id"))
+        try:
+            order = self.sim.exchange.place_order(account, spec.symbol, str(side), lots, ticks,
+                                                  int(params.get("userref", 0) or 0),
+                                                  params.get("cl_ord_id"))
+        except InsufficientFunds as exc:
+            raise ApiError(str(exc)) from None
         vol, price = fmt_units(lots, spec.qty_decimals), fmt_units(ticks, spec.price_decimals)
         return {"descr": {"order": f"{side} {vol} {spec.altname} @ limit {price}"},
                 "txid": [order.order_id]}

@@ -24,6 +24,7 @@ import uvicorn
 from websockets.asyncio.server import Server, serve
 
 from kraken_tui.sim.accounts import Account, Exchange
+from kraken_tui.sim.demo_flow import DemoFlow
 from kraken_tui.sim.faults import SCENARIOS, Faults
 from kraken_tui.sim.market import PAIRS, Market
 from kraken_tui.sim.rest import RestApp
@@ -89,6 +90,7 @@ class Simulator:
         self.market = Market(seed)
         self.exchange = Exchange(self.market, seed)
         self.demo = self.exchange.add_account()
+        self.flow = DemoFlow(self)
         self.tokens: dict[str, Token] = {}
         self.system_status = "online"
         self.hub = WsHub(self)
@@ -267,6 +269,8 @@ class Simulator:
         trades = sm.step(time.time(), changes)
         self.hub.on_book_changed(symbol)
         self.hub.on_trades(symbol, trades)
+        if self.order_flow:  # the same takers reach the demo's resting orders
+            self.flow.match(symbol, trades)
 
     async def _market_loop(self) -> None:
         loop = asyncio.get_running_loop()
@@ -282,32 +286,11 @@ class Simulator:
                 next_at = loop.time()
 
     async def _order_flow_loop(self) -> None:
-        """The demo account's own activity: orders placed, partly filled, filled, cancelled."""
-        rng = random.Random(f"{self.seed}:flow")
-        ex = self.exchange
+        """The demo account's own activity (``demo_flow.py``), one decision at a time."""
         while True:
-            await asyncio.sleep(rng.uniform(0.4, 1.6))
-            if self.system_status in ("maintenance",):
-                continue
-            open_orders = ex.open_orders(self.demo)
-            roll = rng.random()
-            if len(open_orders) < 3 or (roll < 0.35 and len(open_orders) < 12):
-                spec = rng.choice(PAIRS)
-                sm = self.market[spec.symbol]
-                side = rng.choice(("buy", "sell"))
-                best = sm.book.best(side == "buy") or spec.price_ticks(spec.start_price)
-                offset = rng.randint(1, 40)
-                price = best - offset if side == "buy" else best + offset
-                lo, _hi = spec.qty_range
-                lots = spec.qty_lots(lo * rng.uniform(1, 20))
-                ex.place_order(self.demo, spec.symbol, side, max(lots, 1), max(price, 1))
-            elif roll < 0.8 and self.system_status == "online":
-                order = rng.choice(open_orders)
-                remaining = order.qty - order.cum_qty
-                part = remaining if rng.random() < 0.4 else max(1, remaining // rng.randint(2, 4))
-                ex.fill_order(order.order_id, part)
-            else:
-                ex.cancel_order(rng.choice(open_orders).order_id)
+            await asyncio.sleep(self.flow.rng.uniform(0.4, 1.6))
+            if self.system_status != "maintenance":
+                self.flow.step()
 
     # ---- test / demo API ----------------------------------------------------------------
     @on_loop

@@ -51,3 +51,18 @@ def test_the_alerts_package_imports_no_textual() -> None:
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                          check=True)
     assert json.loads(out.stdout) == []
+
+
+def test_a_fill_from_before_this_run_never_fires(clock: FakeClock) -> None:
+    """The first executions snapshot brings the last 50 fills (snap_trades): history."""
+    from decimal import Decimal
+
+    from kraken_tui.feed.events import FillReported
+    from kraken_tui.kraken.fills import Fill
+
+    engine = AlertEngine([parse_rule("fill")], clock=clock, wall_clock=clock)
+    old = Fill("BTC/USD", "OABC", "TX1", "buy", Decimal("70000.1"), Decimal("0.5"))
+    assert observe_feed_event(engine, FillReported(old, history=True)) == []
+    new = Fill("BTC/USD", "OABC", "TX2", "buy", Decimal("70000.2"), Decimal("0.5"))
+    (alert,) = observe_feed_event(engine, FillReported(new))
+    assert alert.value == "70000.2"

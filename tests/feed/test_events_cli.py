@@ -38,6 +38,21 @@ def test_demo_stream_prints_one_json_object_per_line() -> None:
     assert {"endpoint", "state", "attempt", "delay"} <= set(conn)
     status = next(e for e in events if e["event"] == "status")
     assert status["system"] == "online"
+    trades = [e for e in events if e["event"] == "trade" and "valid" not in e]
+    assert {t["symbol"] for t in trades} == {"BTC/USD", "ETH/USD"}
+    for symbol in ("BTC/USD", "ETH/USD"):  # each trade once, in order
+        ids = [t["trade_id"] for t in trades if t["symbol"] == symbol]
+        assert ids == sorted(set(ids))
+    trade = trades[-1]
+    assert set(trade) == {"event", "symbol", "side", "price", "qty", "trade_id", "time"}
+    assert trade["side"] in ("buy", "sell") and isinstance(trade["trade_id"], int)
+    assert isinstance(trade["price"], str) and len(trade["qty"].split(".")[1]) == 8
+    assert trade["time"].endswith("Z") and len(trade["time"]) == 27
+    candle = next(e for e in events if e["event"] == "candle" and "valid" not in e)
+    assert set(candle) == {"event", "symbol", "interval", "begin", "open", "high", "low",
+                           "close", "volume", "trades"}
+    assert candle["interval"] == 1 and candle["begin"].endswith(":00.000000000Z")
+    assert isinstance(candle["close"], str) and isinstance(candle["trades"], int)
 
 
 @pytest.mark.parametrize(

@@ -405,12 +405,16 @@ def run_baseline_bare(warmup: float, duration: float, command: list[str] | None 
 
 
 def run_part1(seed: int, ups: float, warmup: float, duration: float, tmp: Path,
-              profile: Path | None, tag: str = "part1") -> dict[str, Any]:
+              profile: Path | None, tag: str = "part1", keys: bytes = b"") -> dict[str, Any]:
+    """``keys``: typed once the book is live (``kf`` hides the market panels: the chart,
+    the trade tape and My fills; the one-line ticker strip stays)."""
     sim = BenchSim(seed, ups, order_flow=ups >= 1)
     try:
         app = start_monitor(sim, PART1_SYMBOLS, tmp, profile, tag)
         try:
             wait_live(app)
+            if keys:
+                app.write(keys)
             row = steady_window(app, sim, warmup, duration)
         finally:
             app.stop()
@@ -576,7 +580,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--burst-seconds", type=float, default=3.0,
                         help="part 2: burst length before each later burst-end measurement")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--skip", default="", help="comma list of: bare,floor,idle,part1,part2")
+    parser.add_argument("--skip", default="", help="comma list of: bare,floor,idle,part1,part1_no_market,part2")
     parser.add_argument("--profile", metavar="DIR",
                         help="run the app under cProfile, write .prof files here and print "
                              "the top functions (inflates CPU)")
@@ -606,6 +610,10 @@ def main(argv: list[str] | None = None) -> int:
             out["part1"] = run_part1(args.seed, args.ups, args.warmup, args.duration, tmp,
                                      profile)
             print(f"part 1: {out['part1']}", flush=True)
+        if "part1_no_market" not in skip:
+            out["part1_no_market"] = run_part1(args.seed, args.ups, args.warmup, args.duration,
+                                               tmp, profile, "part1-no-market", keys=b"kf")
+            print(f"part 1 without the market panels: {out['part1_no_market']}", flush=True)
         if "part2" not in skip:
             out["part2"] = run_part2(args.seed, args.rate, args.warmup, args.keys, args.marks,
                                      args.burst_seconds, tmp, profile, args.quiet_marks)
@@ -621,9 +629,12 @@ def main(argv: list[str] | None = None) -> int:
 def print_table(out: dict[str, Any]) -> None:
     idle = out.get("baseline_idle_app", {}).get("cpu_pct")
     bare = out.get("baseline_bare_textual", {}).get("cpu_pct")
+    floor = out.get("baseline_textual_floor", {}).get("cpu_pct")
 
     def ratio(cpu: float | None) -> str:
         parts = []
+        if cpu is not None and floor:
+            parts.append(f"{cpu / floor:.2f}x Textual's floor")
         if cpu is not None and idle:
             parts.append(f"{cpu / idle:.1f}x idle app")
         if cpu is not None and bare:
@@ -652,6 +663,10 @@ def print_table(out: dict[str, Any]) -> None:
         print(line.format("part 1: RSS end MB", p1["rss_end_mb"], f"<= {BAR['rss_mb']}",
                           _met(p1["rss_end_mb"], BAR["rss_mb"])))
         print(line.format("part 1: tty output KB/s", p1["tty_kb_per_s"], "", "context"))
+    p1n = out.get("part1_no_market")
+    if p1n:
+        print(line.format("part 1, market panels hidden (k, f): CPU %", p1n["cpu_pct"], "",
+                          "context") + ratio(p1n["cpu_pct"]))
     p2 = out.get("part2")
     if p2:
         key, latest = p2["key_ms"], p2["latest_ms"]

@@ -580,7 +580,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--burst-seconds", type=float, default=3.0,
                         help="part 2: burst length before each later burst-end measurement")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--skip", default="", help="comma list of: bare,floor,idle,part1,part1_no_market,part2")
+    parser.add_argument("--skip", default="",
+                        help="comma list of: bare,floor,idle,part1,part1_no_market,part2")
     parser.add_argument("--profile", metavar="DIR",
                         help="run the app under cProfile, write .prof files here and print "
                              "the top functions (inflates CPU)")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from kraken_tui.feed.events import CandlesUpdated, TickerUpdated, TradesPrinted
 from kraken_tui.kraken.market import Candle, Trade
@@ -78,6 +78,10 @@ class MarketBoard:
             shown = event.symbol == self._shown
             change = self._change
             if isinstance(event, TickerUpdated):
+                if event.ticker is None and m.ticker is not None and m.ticker.ticker:
+                    # A stale mark keeps the last figures on screen (dimmed), however the
+                    # UI's looks fall between the two events.
+                    event = replace(event, ticker=m.ticker.ticker)
                 m.ticker = event
                 if shown:
                     change.ticker = event

@@ -47,3 +47,17 @@ def test_switching_takes_the_whole_state_of_the_new_symbol() -> None:
     assert board.put(TradesPrinted("ETH/USD", (trade("ETH/USD", 999),)))
     later = board.take()
     assert later is not None and later.trades_stale == ""
+
+
+def test_a_stale_ticker_keeps_its_last_figures_however_the_looks_fall() -> None:
+    from kraken_tui.kraken.market import Ticker
+
+    d = Decimal("1")
+    live = Ticker("BTC/USD", d, d, d, d, Decimal("97215.4"), d, d, d, d, d, d)
+    board = MarketBoard("BTC/USD")
+    board.put(TickerUpdated("BTC/USD", True, live))
+    board.put(TickerUpdated("BTC/USD", False, None, "disconnected"))
+    change = board.take()
+    assert change is not None and change.ticker is not None
+    assert not change.ticker.valid and change.ticker.ticker == live
+    assert board.show("BTC/USD").ticker.ticker == live  # type: ignore[union-attr]

@@ -49,7 +49,7 @@ def _glyph(body: tuple[bool, bool], wick: tuple[bool, bool]) -> str:
 class PriceChart(PacedLines):
     """``set_candles`` as they come; ``set_stale`` when the feed stops trusting them."""
 
-    MAX_FPS: ClassVar[float] = 4.0  # a 1-minute chart gains nothing from more
+    MAX_FPS: ClassVar[float] = 5.0  # a 1-minute chart gains nothing from more
 
     DEFAULT_CSS = """
     PriceChart {

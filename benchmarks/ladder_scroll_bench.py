@@ -54,6 +54,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]  # this checkout's kraken_t
 
 from feed_load import _pct  # noqa: E402
 from ui_bench import (  # noqa: E402
+    FLOOR_SCRIPT,
     PART1_SYMBOLS,
     BenchSim,
     Meter,
@@ -242,7 +243,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--trials", type=int, default=20, help="presses of each scroll key")
     parser.add_argument("--gap", type=float, default=0.15, help="seconds between presses")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--skip", default="", help="comma list of: bare,depth10,rows")
+    parser.add_argument("--skip", default="", help="comma list of: bare,floor,depth10,rows")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     skip = set(filter(None, args.skip.split(",")))
@@ -255,6 +256,10 @@ def main(argv: list[str] | None = None) -> int:
         if "bare" not in skip:
             out["bare"] = run_baseline_bare(args.warmup, args.baseline_duration)
             print(f"bare Textual app: {out['bare']}", flush=True)
+        if "floor" not in skip:
+            out["floor"] = run_baseline_bare(args.warmup, args.baseline_duration,
+                                             [sys.executable, str(FLOOR_SCRIPT)])
+            print(f"Textual's floor (15 lines at 10 Hz): {out['floor']}", flush=True)
         if "depth10" not in skip:
             out["depth10"] = run_app(args.seed, args.ups, 10, args.warmup,
                                      args.baseline_duration, tmp, 0, args.gap)
@@ -270,10 +275,13 @@ def main(argv: list[str] | None = None) -> int:
 
 def print_table(out: dict[str, Any]) -> None:
     bare = out.get("bare", {}).get("cpu_pct")
+    floor = out.get("floor", {}).get("cpu_pct")
     shallow = out.get("depth10", {}).get("steady", {}).get("cpu_pct")
 
     def ratios(cpu: float | None) -> str:
         parts = []
+        if cpu is not None and floor:
+            parts.append(f"{cpu / floor:.2f}x Textual's floor")
         if cpu is not None and bare:
             parts.append(f"{cpu / bare:.1f}x bare Textual")
         if cpu is not None and shallow:
@@ -290,6 +298,8 @@ def print_table(out: dict[str, Any]) -> None:
                   + f"  ({ms / base:.2f}x depth 10 at 1x)")
     if bare is not None:
         print(line.format("baseline: bare Textual app, CPU % of a core", bare))
+    if floor is not None:
+        print(line.format("baseline: Textual's floor (15 lines at 10 Hz), CPU %", floor))
     if shallow is not None:
         print(line.format("baseline: the app at depth 10, CPU %", shallow) + ratios(shallow))
     deep = out["depth1000"]

@@ -238,3 +238,18 @@ async def test_no_screen_or_log_shows_the_secret(tmp_path: Any) -> None:
         handler.close()
     assert SECRET not in screen
     assert SECRET not in log_path.read_text()
+
+
+def test_the_status_line_keeps_the_trading_mode_at_any_width() -> None:
+    from kraken_tui.ui.widgets.health import EndpointHealth
+    from kraken_tui.ui.widgets.status import status_line
+
+    live = {ep: EndpointHealth(state="connected") for ep in ("public", "private")}
+    wide = status_line(live, "online", True, 0.0, width=200, trading="read_only").plain
+    assert wide.endswith("exchange online  READ-ONLY  ❚❚ PAUSED")
+    on = status_line(live, "online", False, 0.0, width=200, trading="cancel").plain
+    assert on.endswith("exchange online  CANCEL ENABLED")
+    for width in (56, 40, 20):  # 80 columns less the clock, and narrower
+        text = status_line(live, "online", False, 0.0, width=width, trading="cancel").plain
+        assert text.endswith("online  CXL") and len(text) <= width
+    assert "RO" not in status_line(live, "online", False, 0.0, width=200).plain  # replay

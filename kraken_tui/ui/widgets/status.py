@@ -34,7 +34,7 @@ def status_line(
     """`` kraken-tui   public ● LIVE  private ● KEYS REJECTED (…)  exchange online``;
     a replay starts with its REPLAY mark, progress and speed instead of the name.
     ``trading`` ("read_only" | "cancel"): whether the keys can cancel orders, after the
-    exchange status (compact at the last levels, never dropped).
+    exchange status (compact once the reasons go, never dropped).
 
     Within ``width`` cells it degrades by priority: the app's name goes first, then the
     reasons in brackets, then the endpoints' names; the exchange status and PAUSED are
@@ -61,7 +61,7 @@ def status_line(
         out.append_text(status)
         if trading in TRADING_MARKS:
             out.append("  ")
-            out.append_text(TRADING_MARKS[trading][level >= 4])
+            out.append_text(TRADING_MARKS[trading][level >= 2])
         out.append_text(tail)
         return out
 

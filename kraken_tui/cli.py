@@ -1,4 +1,5 @@
-"""Command line: the monitor (default), ``events``, ``sim``; one parser per command.
+"""Command line: the monitor (default), ``events``, ``record``, ``cancel``, ``cancel-all``,
+``sim``; one parser per command.
 
 Commands that connect share the settings flags (``--config``, ``--demo``,
 ``--symbol``, ``--depth``, URLs, ``--dead-man-switch``, ``--heartbeat-timeout``)
@@ -47,6 +48,10 @@ COMMANDS: tuple[Command, ...] = (
     Command("events", "print feed events as JSON lines (headless)", "kraken_tui.feed.cli", True),
     Command("record", "record every inbound frame to a file (NDJSON), headless",
             "kraken_tui.record.cli", True),
+    Command("cancel", "cancel open orders by id (lists them and asks first unless --yes)",
+            "kraken_tui.feed.cancel_cli", True),
+    Command("cancel-all", "cancel all open orders, or those of --symbol (asks first "
+            "unless --yes)", "kraken_tui.feed.cancel_all_cli", True),
     Command("sim", "run the Kraken-compatible exchange simulator on loopback",
             "kraken_tui.sim.cli", False),
 )

@@ -64,6 +64,7 @@ class Config:
     source: Path | None = None  # the file the settings came from, if any
     log_path: Path | None = None  # where the monitor logs (banners name it)
     demo: bool = False  # endpoints and keys come from the embedded simulator
+    allow_cancel: bool = False  # the monitor's c / C keys send cancels (else read-only)
     alerts: AlertSettings | None = None  # [[alerts]] and [alert_outputs] of the config file
 
     @property
@@ -190,6 +191,13 @@ def check_whole(name: str, value: Any) -> int:
     return int(_number(name, value, "use a whole number, e.g. 1", whole=True))
 
 
+def check_switch(name: str, value: Any) -> bool:
+    """On or off: TOML true/false (a flag given is True)."""
+    if not isinstance(value, bool):
+        raise ConfigError(f"{name}: {_show(value)} is not true or false; write true or false")
+    return value
+
+
 def check_text(name: str, value: Any) -> str:
     if not isinstance(value, str) or not value.strip():
         raise ConfigError(f"{name}: must be a non-empty string")
@@ -231,6 +239,7 @@ _FILE_KEYS: dict[str, Callable[[str, Any], Any]] = {
     "dead_man_switch": check_dead_man_switch,
     "heartbeat_timeout": check_seconds,
     "theme": check_text,
+    "allow_cancel": check_switch,
     "api_key": check_text,
     "api_secret": check_text,
 }
@@ -303,6 +312,7 @@ SETTING_FLAGS: dict[str, str] = {
     "--dead-man-switch": "dead_man_switch",
     "--heartbeat-timeout": "heartbeat_timeout",
     "--theme": "theme",
+    "--allow-cancel": "allow_cancel",
 }
 _URL_KEYS = ("ws_url", "ws_auth_url", "rest_url")
 

@@ -19,7 +19,7 @@ import itertools
 import logging
 import random
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Protocol
 
 from websockets.asyncio.client import ClientConnection, connect
@@ -29,6 +29,7 @@ from kraken_tui.config import DEPTHS
 from kraken_tui.feed.account import PrivateAccount
 from kraken_tui.feed.backoff import MAINTENANCE_MIN_DELAY_S, AttemptBudget, Backoff
 from kraken_tui.feed.books import BookTracker
+from kraken_tui.feed.cancels import CancelDesk
 from kraken_tui.feed.deadman import DeadManSwitchKeeper
 from kraken_tui.feed.events import (
     ConnectionChanged,
@@ -60,6 +61,7 @@ from kraken_tui.kraken.frames import (
 )
 from kraken_tui.kraken.instruments import InstrumentTable
 from kraken_tui.kraken.market import OhlcFrame, TickerFrame, TradeFrame
+from kraken_tui.kraken.models import Order
 
 log = logging.getLogger(__name__)
 
@@ -136,6 +138,10 @@ class Feed(PublicChannels):
         self.handshake = PrivateHandshake(emit=self.emit, account=self.account,
                                           stats=self.stats["private"], clock=clock,
                                           next_req_id=self.next_req_id)
+        self.cancels = CancelDesk(
+            rest=lambda: self.rest, link=self.handshake, emit=self.emit,
+            next_req_id=self.next_req_id, system_status=lambda: self.system_status,
+            reconcile=lambda: self.account.reconcile("orders", "cancel"), clock=clock)
         self._public_ws: ClientConnection | None = None
         self._books_requested = False
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -173,6 +179,13 @@ class Feed(PublicChannels):
             self.books.set_focus(symbol)
         else:
             self._call_threadsafe(self.books.set_focus, symbol)
+
+    def request_cancel(self, order_ids: Sequence[str] | None, orders: Sequence[Order] = ()
+                       ) -> None:
+        """Cancel these orders (None: all), as ``feed/cancels.py`` says; outcomes come as
+        ``CancelOutcome`` events. ``orders``: what the caller shows of them. Thread-safe."""
+        ids = None if order_ids is None else tuple(order_ids)
+        self._call_threadsafe(self.cancels.submit, ids, tuple(orders))
 
     @property
     def depth(self) -> int:
@@ -238,6 +251,7 @@ class Feed(PublicChannels):
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         try:
+            await self.cancels.aclose()
             await self.account.aclose()
             if disarm and self.dms is not None:
                 await self.dms.disarm()
@@ -447,12 +461,12 @@ class Feed(PublicChannels):
                 InstrumentFrame: self._on_instrument,
                 **common,
             }
-        return {
+        return self.cancels.hooked({
             ExecutionsFrame: self.account.on_executions,
             BalancesFrame: lambda frame: self.account.on_balances(frame),
             MethodResponse: self.handshake.on_response,
             **common,
-        }
+        })
 
     # ------------------------------------------------------------------ periodic
 

@@ -393,3 +393,78 @@ class ModeChanged(FeedEvent):
     note: str = ""
     replay: bool = False  # a recording is being replayed: nothing is connected
 
+
+
+#: How one order's guarded cancel ended: Kraken cancelled it; it was no longer open
+#: (filled or cancelled before ours arrived); Kraken refused (its error text says why);
+#: or no answer came in time (the open orders are then checked over REST).
+CancelResult = Literal["cancelled", "already_gone", "rejected", "unknown"]
+#: Which transport carried the request; "none": nothing was sent (e.g. maintenance).
+CancelVia = Literal["ws", "rest", "none"]
+
+
+@dataclass(frozen=True, slots=True)
+class CancelOutcome(FeedEvent):
+    """One order's outcome in a guarded cancel (``feed/cancels.py``); once per order.
+
+    Says what Kraken answered, never what the table shows: an order leaves the open
+    orders only when the executions channel (or REST) says it closed.
+    """
+
+    kind: ClassVar[str] = "cancel"
+    request: int  # our request number: the outcomes of one request share it
+    order_id: str
+    outcome: CancelResult
+    via: CancelVia
+    error: str = ""  # Kraken's error text, or why the outcome is unknown
+    symbol: str | None = None
+    side: str | None = None
+    qty: Decimal | None = None  # left to fill when the cancel was asked
+    price: Decimal | None = None
+    total: int = 1  # orders in this request
+    elapsed_ms: float = 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "event": self.kind, "order_id": self.order_id, "outcome": self.outcome,
+            "via": self.via, "symbol": self.symbol, "side": self.side, "qty": _dec(self.qty),
+            "price": _dec(self.price), "request": self.request,
+            "elapsed_ms": round(self.elapsed_ms, 1),
+        }
+        if self.error:
+            out["error"] = self.error
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class CancelFinished(FeedEvent):
+    """A guarded cancel request is over: every order in it has its ``CancelOutcome``.
+
+    ``count`` is Kraken's own figure for ``cancel_all`` (it may name orders nobody
+    listed); ``ok`` is True when every order ended cancelled or already gone.
+    """
+
+    kind: ClassVar[str] = "cancel_summary"
+    request: int
+    method: Literal["cancel_order", "cancel_all"]
+    via: CancelVia
+    orders: int
+    cancelled: int = 0
+    already_gone: int = 0
+    rejected: int = 0
+    unknown: int = 0
+    count: int | None = None
+    elapsed_ms: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.rejected == 0 and self.unknown == 0
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"event": self.kind}
+        for name in ("request", "method", "via", "orders", "cancelled", "already_gone",
+                     "rejected", "unknown", "count"):
+            out[name] = getattr(self, name)
+        out["elapsed_ms"] = round(self.elapsed_ms, 1)
+        out["ok"] = self.ok
+        return out

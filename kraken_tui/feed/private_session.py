@@ -40,6 +40,9 @@ class PrivateHandshake:
         self._next_req_id = next_req_id
         self._acks: set[str] = set()
         self._ws: ClientConnection | None = None
+        # Kept for the trading methods (guarded cancels) of this session only; it never
+        # leaves this object except inside a request built by ``send_signed``.
+        self._token: str | None = None
 
     async def open(self, ws: ClientConnection, rest: KrakenRest) -> None:
         """Fetch a token and subscribe; raises SessionFailed when the token is refused."""
@@ -61,10 +64,23 @@ class PrivateHandshake:
         await ws.send(subscribe_request("executions", token=token, snap_orders=True,
                                         snap_trades=True, req_id=self._next_req_id()))
         await ws.send(subscribe_request("balances", token=token, req_id=self._next_req_id()))
-        del token
+        self._token = token
 
     def closed(self) -> None:
         self._ws = None
+        self._token = None
+
+    @property
+    def live(self) -> bool:
+        """Authenticated and both subscriptions acknowledged: trading methods may go here."""
+        return self._ws is not None and self._token is not None and self._acks == PRIVATE_CHANNELS
+
+    async def send_signed(self, build: Callable[[str], str]) -> None:
+        """Send ``build(token)`` on the live private socket (the token stays in here)."""
+        ws, token = self._ws, self._token
+        if ws is None or token is None:
+            raise ConnectionError("the private connection is not live")
+        await ws.send(build(token))
 
     def on_response(self, resp: MethodResponse) -> None:
         if resp.success:

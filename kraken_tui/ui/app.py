@@ -43,6 +43,7 @@ from kraken_tui.feed.events import (
 )
 from kraken_tui.record.replay import ReplayProgress
 from kraken_tui.ui.app_actions import MonitorActions
+from kraken_tui.ui.app_cancel import CancelActions
 from kraken_tui.ui.app_market import MarketPanels
 from kraken_tui.ui.app_modes import ReplayAndAlerts
 from kraken_tui.ui.keys import MONITOR_BINDINGS
@@ -124,7 +125,7 @@ class FeedLike(Protocol):
 
 FeedFactory = Callable[[Config, Sink], FeedLike]
 
-class KrakenMonitor(MarketPanels, MonitorActions, ReplayAndAlerts, App[None]):
+class KrakenMonitor(CancelActions, MarketPanels, MonitorActions, ReplayAndAlerts, App[None]):
     """Order books, open orders, balances and connection health, kept honest."""
 
     CSS_PATH = "app.tcss"
@@ -249,6 +250,7 @@ class KrakenMonitor(MarketPanels, MonitorActions, ReplayAndAlerts, App[None]):
             DeadManSwitch: self._health.on_dms,
             ModeChanged: self._health.on_mode,
             ReplayProgress: self._on_replay_progress,
+            **self._cancel_views(),
         }
         if self._handle_signals:
             self.stop_on_signals()
@@ -457,4 +459,4 @@ class KrakenMonitor(MarketPanels, MonitorActions, ReplayAndAlerts, App[None]):
 
     def _update_status(self) -> None:
         self._status.show(self._health.endpoints, self._notices.system, self.paused,
-                          self.clock(), replay=self.replay)
+                          self.clock(), replay=self.replay, trading=self.trading_mode)

@@ -24,6 +24,12 @@ MONITOR_BINDINGS: list[BindingType] = [
             tooltip="Rebuild the shown book from a fresh snapshot"),
     Binding("t", "toggle_side", "Panels",
             tooltip="Hide/show the side panels (narrow screens: swap book and panels)"),
+    # Guarded: a confirmation first, and only with --allow-cancel (else a toast says how).
+    Binding("c", "cancel_order", "Cancel",
+            tooltip="Cancel the highlighted open order (Tab to the table, arrows or a click "
+            "pick it), after a confirmation"),
+    Binding("C,shift+c", "cancel_all", "Cancel all", key_display="C",
+            tooltip="Cancel ALL open orders, after a confirmation that lists them"),
     Binding("h", "toggle_panel('health')", "Health panel", show=False,
             tooltip="Hide/show the connection panel"),
     Binding("o", "toggle_panel('orders')", "Orders panel", show=False,

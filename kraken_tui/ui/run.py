@@ -47,6 +47,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("monitor")
     group.add_argument("--theme", dest="--theme", default=argparse.SUPPRESS, metavar="NAME",
                        help="Textual theme, e.g. nord, gruvbox")
+    group.add_argument("--allow-cancel", dest="--allow-cancel", action="store_true",
+                       default=argparse.SUPPRESS,
+                       help="let c / C cancel the highlighted order / all open orders "
+                       "(after a confirmation); without it the monitor is read-only "
+                       "(config: allow_cancel = true)")
     group.add_argument("--log-file", dest="--log-file", default=argparse.SUPPRESS,
                        metavar="PATH", help=argparse.SUPPRESS)
     group.add_argument("--record", dest="--record", default=argparse.SUPPRESS, metavar="FILE",
@@ -68,7 +73,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 MONITOR_ONLY = ("--record", "--replay", "--speed", "--alert")
 #: What a replay cannot honour: the recording decides it, and nothing is connected.
 NOT_WITH_REPLAY = ("--symbol", "--depth", "--dead-man-switch", "--demo", "--record",
-                   "--ws-url", "--ws-auth-url", "--rest-url")
+                   "--ws-url", "--ws-auth-url", "--rest-url", "--allow-cancel")
 
 
 def replay_setup(flags: Mapping[str, Any], parser: argparse.ArgumentParser,

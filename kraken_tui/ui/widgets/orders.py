@@ -8,7 +8,8 @@ from rich.text import Text
 
 from kraken_tui.kraken.models import Order
 from kraken_tui.ui.widgets.fmt import fmt_age, fmt_dec, parse_time
-from kraken_tui.ui.widgets.table import Column, KeyedTable
+from kraken_tui.ui.widgets.row_cursor import RowCursorTable
+from kraken_tui.ui.widgets.table import Column
 
 # Widths follow the content: numbers are never cut. Prices and sizes line up on the
 # decimal point. When the panel is too narrow the least needed columns go first
@@ -28,8 +29,9 @@ COLUMNS = (
 STATUS_SHORT = {"partially_filled": "partial", "pending_new": "pending"}
 
 
-class OrdersTable(KeyedTable):
-    """One row per open order id; rows never reorder under the reader's eyes."""
+class OrdersTable(RowCursorTable):
+    """One row per open order id; rows never reorder under the reader's eyes. The
+    highlighted row (``cursor_key``) is the order ``c`` cancels."""
 
     def __init__(self, clock: Callable[[], float], *, id: str | None = None) -> None:
         super().__init__(id=id)

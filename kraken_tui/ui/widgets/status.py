@@ -20,12 +20,21 @@ def _compact(state: Text) -> Text:
     return state if cut < 0 else state[:cut]
 
 
+#: The monitor's trading mode as shown (``--allow-cancel``): full, then compact.
+TRADING_MARKS = {
+    "read_only": (Text("READ-ONLY", style="dim"), Text("RO", style="dim")),
+    "cancel": (Text("CANCEL ENABLED", style="bold magenta"), Text("CXL", style="bold magenta")),
+}
+
+
 def status_line(
     endpoints: Mapping[str, EndpointHealth], system: str | None, paused: bool, now: float,
-    replay: ReplayState | None = None, width: int | None = None,
+    replay: ReplayState | None = None, width: int | None = None, trading: str | None = None,
 ) -> Text:
     """`` kraken-tui   public ● LIVE  private ● KEYS REJECTED (…)  exchange online``;
     a replay starts with its REPLAY mark, progress and speed instead of the name.
+    ``trading`` ("read_only" | "cancel"): whether the keys can cancel orders, after the
+    exchange status (compact once the reasons go, never dropped).
 
     Within ``width`` cells it degrades by priority: the app's name goes first, then the
     reasons in brackets, then the endpoints' names; the exchange status and PAUSED are
@@ -50,6 +59,9 @@ def status_line(
             out.append_text(state)
         out.append("  exchange " if level < 4 else "  ", style="dim")
         out.append_text(status)
+        if trading in TRADING_MARKS:
+            out.append("  ")
+            out.append_text(TRADING_MARKS[trading][level >= 2])
         out.append_text(tail)
         return out
 
@@ -69,7 +81,7 @@ class StatusBar(Horizontal):
         self._clock = Static(id="status-clock")
         self._shown: tuple[str, str] = ("", "")
         self._last: tuple[Mapping[str, EndpointHealth], str | None, bool, float,
-                          ReplayState | None] | None = None
+                          ReplayState | None, str | None] | None = None
         self.text = ""  # the line as shown, without styles (tests read it)
 
     def compose(self) -> ComposeResult:
@@ -78,12 +90,13 @@ class StatusBar(Horizontal):
 
     def show(
         self, endpoints: Mapping[str, EndpointHealth], system: str | None, paused: bool,
-        now: float, *, replay: ReplayState | None = None,
+        now: float, *, replay: ReplayState | None = None, trading: str | None = None,
     ) -> None:
-        """``replay``: the clock shows the recording's time, not now."""
-        self._last = (endpoints, system, paused, now, replay)
+        """``replay``: the clock shows the recording's time, not now. ``trading``: the
+        monitor's mode (``status_line``)."""
+        self._last = (endpoints, system, paused, now, replay, trading)
         width = self._left.size.width or None  # unknown before the first layout
-        left = status_line(endpoints, system, paused, now, replay, width)
+        left = status_line(endpoints, system, paused, now, replay, width, trading)
         if replay is not None:
             clock = replay.clock_text()
         else:
@@ -100,4 +113,5 @@ class StatusBar(Horizontal):
 
     def on_resize(self) -> None:
         if self._last is not None:
-            self.call_after_refresh(lambda: self.show(*self._last[:4], replay=self._last[4]))
+            self.call_after_refresh(lambda: self.show(*self._last[:4], replay=self._last[4],
+                                                      trading=self._last[5]))

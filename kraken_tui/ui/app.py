@@ -371,8 +371,10 @@ class KrakenMonitor(CancelActions, MarketPanels, MonitorActions, ReplayAndAlerts
             return
         paints = ladder.paints
         ladder.show(event.view, event.valid, event.reason)
-        if ladder.paints != paints and self._panel_updates:
-            self._flush_panels()  # into the same compositor pass as the book
+        if ladder.paints != paints:
+            self._paint_market_along()  # into the same compositor pass as the book
+            if self._panel_updates:
+                self._flush_panels()
         if event.valid and self._notices.banners:
             self._apply(book_trusted(event.symbol, self._notices))
 

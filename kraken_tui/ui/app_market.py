@@ -91,6 +91,11 @@ class MarketPanels:
         if change.candles_stale:
             self._chart.set_stale(change.candles_stale)
 
+    def _paint_market_along(self) -> None:
+        """The book just painted: the market panels' waiting paints join its pass."""
+        for widget in (self._ticker, self._tape, self._chart):
+            widget.paint_along()
+
     def _on_fill(self, event: FillReported) -> None:
         self._fills.add(event.fill)
 

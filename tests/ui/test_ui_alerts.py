@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from textual.widgets import Input, Static
-from ui_scenarios import demo_config, fixed_clock, shown_toasts, wait_for
+from ui_scenarios import demo_config, fixed_clock, market_drawn, shown_toasts, wait_for
 
 from kraken_tui.alerts.settings import AlertOutputs, AlertSettings, parse_cli_rules
 from kraken_tui.record.replay import ReplayFeed, plan_replay
@@ -78,9 +78,11 @@ def test_the_alerts_panel_on_screen(snap_compare, tmp_path: Path) -> None:
         await wait_for(pilot, lambda: len(panel.fired) == 3 and app.replay.finished, 10,
                        "three firings")
         pilot.app.tick()
+        await wait_for(pilot, lambda: market_drawn(pilot.app), 5, "the market panels drawn")
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=(120, 34), run_before=run_before)
+
 
 
 def config_with_comment(tmp_path: Path) -> Path:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ui_scenarios import demo_config, fixed_clock, make_app, wait_for
+from ui_scenarios import demo_config, fixed_clock, make_app, market_drawn, wait_for
 
 from kraken_tui.record.replay import ReplayFeed, parse_speed, plan_replay
 from kraken_tui.ui.app import KrakenMonitor
@@ -57,6 +57,7 @@ def test_a_replayed_kraken_capture_on_screen(snap_compare) -> None:
                        and ladder.view.checksum == final_checksum() and not ladder.pending,
                        10, "the replay's final book on screen")
         pilot.app.tick()
+        await wait_for(pilot, lambda: market_drawn(pilot.app), 5, "the market panels drawn")
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=(120, 34), run_before=run_before)

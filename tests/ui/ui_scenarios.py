@@ -315,6 +315,13 @@ def shown_toasts(app) -> list[str]:
     return [str(toast.render()) for toast in app.screen.query("Toast")]
 
 
+def market_drawn(app) -> bool:
+    """The ticker strip, the tape and the chart have drawn everything they were given."""
+    from kraken_tui.ui.widgets.paced import PacedLines
+
+    return not app._board.pending and not any(w.pending for w in app.query(PacedLines))
+
+
 def settled(app, holder: FeedHolder) -> bool:
     """True when every scripted event has been handled and every ladder and panel painted."""
     from kraken_tui.ui.widgets.book import BookLadder
@@ -322,12 +329,8 @@ def settled(app, holder: FeedHolder) -> bool:
     feed = holder.feed
     if feed is None or not feed.replayed.is_set():
         return False
-    from kraken_tui.ui.widgets.paced import PacedLines
-
     handled = app.events_seen + app.coalesced_books + app.parked_books + app._board.events
-    if handled < feed.emitted or app.panels_pending or app._board.pending:
-        return False
-    if any(widget.pending for widget in app.query(PacedLines)):
+    if handled < feed.emitted or app.panels_pending or not market_drawn(app):
         return False
     return not any(ladder.pending for ladder in app.query(BookLadder))
 

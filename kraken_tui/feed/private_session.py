@@ -46,6 +46,9 @@ class PrivateHandshake:
 
     async def open(self, ws: ClientConnection, rest: KrakenRest) -> None:
         """Fetch a token and subscribe; raises SessionFailed when the token is refused."""
+        # A new attempt: the last session's snapshots no longer count as delivered (else a
+        # refused token reset the backoff every time: retries every second, forever).
+        self._account.new_session()
         try:
             token = await rest.websockets_token()
         except KrakenRestError as exc:
@@ -58,7 +61,6 @@ class PrivateHandshake:
         self._stats.token_at = self._clock()
         self._ws = ws
         self._acks = set()
-        self._account.new_session()
         await ws.send(subscribe_request("executions", token=token, snap_orders=True,
                                         snap_trades=False, req_id=self._next_req_id()))
         await ws.send(subscribe_request("balances", token=token, req_id=self._next_req_id()))

@@ -46,6 +46,9 @@ class PrivateHandshake:
 
     async def open(self, ws: ClientConnection, rest: KrakenRest) -> None:
         """Fetch a token and subscribe; raises SessionFailed when the token is refused."""
+        # A new attempt: the last session's snapshots no longer count as delivered (else a
+        # refused token reset the backoff every time: retries every second, forever).
+        self._account.new_session()
         try:
             token = await rest.websockets_token()
         except KrakenRestError as exc:

@@ -6,6 +6,7 @@ here and never appears in a repr, a log line or an exception message.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
@@ -83,6 +84,9 @@ class KrakenRest:
         self._api_secret = api_secret
         self._last_nonce = 0
         self._client = httpx.AsyncClient(timeout=timeout)
+        # Private calls go one at a time: two in flight could reach Kraken out of nonce
+        # order (EAPI:Invalid nonce), e.g. a cancel beside a reconcile or a token fetch.
+        self._private_lock: asyncio.Lock | None = None
 
     def __repr__(self) -> str:
         return f"KrakenRest({self.base_url!r}, key={'set' if self._api_key else 'none'})"
@@ -114,6 +118,12 @@ class KrakenRest:
     async def private(self, method: str, **params: Any) -> Any:
         if not self.has_credentials:
             raise KrakenRestError(method, ["no API credentials configured"])
+        if self._private_lock is None:
+            self._private_lock = asyncio.Lock()
+        async with self._private_lock:
+            return await self._private(method, params)
+
+    async def _private(self, method: str, params: dict[str, Any]) -> Any:
         assert self._api_key is not None and self._api_secret is not None
         path = f"/0/private/{method}"
         nonce = self._nonce()

@@ -384,6 +384,8 @@ class KrakenMonitor(CancelActions, MarketPanels, MonitorActions, ReplayAndAlerts
         event = message.event
         self._last_orders = event
         self._defer_panel("orders", lambda: self._orders.apply(event.orders, event.valid))
+        if self._cancel_paints_now(event):  # an order we cancel leaves the table at once
+            self._flush_panels()
         for ladder in self._ladders.values():  # markers: in the ladder's own next paint
             ladder.set_own_orders(event.orders)
 

@@ -230,3 +230,50 @@ async def test_no_event_carries_the_secret_or_the_token(sim: Simulator, start_fe
     text = "\n".join(repr(e) + json.dumps(e.to_json(), default=str) for e in runner.log.events)
     assert sim.api_secret not in text
     assert all(token not in text for token in sim.tokens)
+
+
+async def test_a_refused_token_backs_off_instead_of_retrying_every_second(
+        sim: Simulator, start_feed: FeedStarter) -> None:
+    """Found with the REST path's benchmark: the last session's snapshots counted as
+    delivered, so every failed token fetch reset the backoff."""
+    runner = start(sim, start_feed)
+    await live_with(runner, sim, set())
+    mark = runner.log.mark()
+    await private_down(runner, sim)
+    await runner.log.wait(
+        lambda: any(isinstance(e, ConnectionChanged) and e.endpoint == "private"
+                    and e.state == "backoff" and e.attempt >= 3
+                    for e in runner.log.events[mark:]),
+        timeout=15, what="the third failure in a row, backing off")
+
+
+async def test_private_rest_calls_reach_kraken_in_nonce_order(sim: Simulator) -> None:
+    """A cancel beside a reconcile and a token fetch: one private call on the wire at a
+    time, so Kraken sees the nonces in order (two in flight can arrive swapped: the
+    benchmark's token fetch got EAPI:Invalid nonce beside a REST cancel)."""
+    import asyncio
+
+    from kraken_tui.feed.rest import KrakenRest
+
+    rest = KrakenRest(sim.rest_url, sim.api_key, sim.api_secret)
+    post = rest._client.post
+    on_wire, most = 0, 0
+
+    async def counted(*args: object, **kwargs: object) -> object:
+        nonlocal on_wire, most
+        on_wire += 1
+        most = max(most, on_wire)
+        try:
+            return await post(*args, **kwargs)  # type: ignore[arg-type]
+        finally:
+            on_wire -= 1
+
+    rest._client.post = counted  # type: ignore[method-assign]
+    try:
+        results = await asyncio.gather(*[rest.private(m) for m in
+                                         ("OpenOrders", "GetWebSocketsToken", "Balance") * 8],
+                                       return_exceptions=True)
+    finally:
+        await rest.aclose()
+    assert not [r for r in results if isinstance(r, Exception)]
+    assert most == 1

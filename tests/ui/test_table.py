@@ -46,6 +46,32 @@ async def test_rows_keep_their_order_and_only_changed_rows_are_redrawn() -> None
         assert lines(table)[1].split() == ["ETH", "21"]
 
 
+async def test_a_batch_of_changes_fits_the_widths_once() -> None:
+    app = TableApp()
+    async with app.run_test(size=(40, 10)) as pilot:
+        table = app.query_one(KeyedTable)
+        with table.batch():
+            for i in range(100):
+                table.set_row(f"r{i}", {"name": f"N{i}", "qty": "1"})
+        await pilot.pause()
+        fits = table.width_fits
+        with table.batch():  # a once-a-second refresh of every row, a row gone, one new
+            for i in range(100):
+                table.set_cell(f"r{i}", "qty", str(i))
+            table.remove_row("r0")
+            table.set_row("new", {"name": "A-MUCH-LONGER-NAME", "qty": "7"})
+        assert table.width_fits == fits + 1
+        await pilot.pause()
+        assert table.row_keys[0] == "r1" and table.row_keys[-1] == "new"
+        assert lines(table)[1].split() == ["N1", "1"]
+        assert lines(table)[1].rindex("1") == lines(table)[2].rindex("2")  # one width
+        assert lines(table)[1].rindex("1") > len("A-MUCH-LONGER-NAME")  # it grew
+        fits = table.width_fits
+        for i in range(1, 4):  # outside a batch, each change fits on its own
+            table.set_cell(f"r{i}", "qty", "9")
+        assert table.width_fits == fits + 3
+
+
 async def test_auto_width_grows_and_right_justifies() -> None:
     app = TableApp()
     async with app.run_test(size=(40, 10)) as pilot:

@@ -33,13 +33,14 @@ class BalancesTable(KeyedTable):
         self.valid = valid
         self.set_stale(not valid)
         seen: set[str] = set()
-        for bal in balances:
-            seen.add(bal.asset)
-            self.set_row(bal.asset, {
-                "asset": Text(bal.asset, style="bold"),
-                "total": fmt_dec(bal.total),
-                "wallets": _wallets(bal),
-            })
-        for gone in [a for a in self.row_keys if a not in seen]:
-            self.remove_row(gone)
+        with self.batch():
+            for bal in balances:
+                seen.add(bal.asset)
+                self.set_row(bal.asset, {
+                    "asset": Text(bal.asset, style="bold"),
+                    "total": fmt_dec(bal.total),
+                    "wallets": _wallets(bal),
+                })
+            for gone in [a for a in self.row_keys if a not in seen]:
+                self.remove_row(gone)
         self.border_subtitle = "" if valid else "STALE"

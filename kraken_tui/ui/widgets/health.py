@@ -219,7 +219,8 @@ class HealthPanel(KeyedTable):
         """Recompute every cell; the table repaints only the rows whose text changed."""
         now = self._clock()
         by_endpoint = {ep: self._cells(ep, now) for ep in ENDPOINTS}
-        for key, _ in ROWS:
-            row = {"metric": self._labels[key]}
-            row.update((ep, by_endpoint[ep][key]) for ep in ENDPOINTS)
-            self.set_row(key, row, height=2 if key in TWO_LINE_ROWS else 1)
+        with self.batch():
+            for key, _ in ROWS:
+                row = {"metric": self._labels[key]}
+                row.update((ep, by_endpoint[ep][key]) for ep in ENDPOINTS)
+                self.set_row(key, row, height=2 if key in TWO_LINE_ROWS else 1)

@@ -70,16 +70,18 @@ class OrdersTable(RowCursorTable):
         self.valid = valid
         self.set_stale(not valid)
         seen: set[str] = set()
-        for order in orders:
-            seen.add(order.order_id)
-            self.set_row(order.order_id, self._row_cells(order, now))
-        for gone in [oid for oid in self.row_keys if oid not in seen]:
-            self.remove_row(gone)
-            self._opened.pop(gone, None)
+        with self.batch():
+            for order in orders:
+                seen.add(order.order_id)
+                self.set_row(order.order_id, self._row_cells(order, now))
+            for gone in [oid for oid in self.row_keys if oid not in seen]:
+                self.remove_row(gone)
+                self._opened.pop(gone, None)
         self.border_subtitle = f"{self.row_count} open" + ("" if valid else " · STALE")
 
     def tick(self) -> None:
         """Refresh the age column only (once a second)."""
         now = self._clock()
-        for oid in self.row_keys:
-            self.set_cell(oid, "age", self._age(oid, now))
+        with self.batch():
+            for oid in self.row_keys:
+                self.set_cell(oid, "age", self._age(oid, now))

@@ -130,6 +130,18 @@ class PrivateAccount:
                 self._fills_seen.popitem(last=False)
             self._emit(FillReported(fill, history=history))
 
+    def closed_over_rest(self, order_ids: list[str]) -> None:
+        """REST said these orders are closed (a REST cancel answered, or QueryOrders):
+        they leave the table now, not with the cross-check that follows. They count as
+        stream news, so a cross-check already in flight cannot bring them back."""
+        self._exec_counter += 1
+        dropped = 0
+        for oid in order_ids:
+            self._order_touch[oid] = self._exec_counter
+            dropped += self.orders.discard(oid)
+        if dropped:
+            self._emit(OrdersUpdated(self.orders.orders(), self.orders_valid))
+
     def on_balances(self, frame: BalancesFrame) -> None:
         self._balance_counter += 1
         for entry in frame.entries:

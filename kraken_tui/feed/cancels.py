@@ -108,12 +108,16 @@ class CancelDesk:
         next_req_id: Callable[[], int],
         system_status: Callable[[], str | None] = lambda: None,
         reconcile: Callable[[], None] | None = None,
+        closed: Callable[[list[str]], None] | None = None,
         clock: Callable[[], float] = time.monotonic,
         deadline: float = DEFAULT_DEADLINE_S,
     ) -> None:
         """``reconcile``: asks for a REST cross-check of the open orders (the monitor's
-        account); called after every REST cancel and every unknown outcome."""
+        account); called after every REST cancel and every unknown outcome. ``closed``:
+        the orders REST itself reported closed (they leave the table before that
+        cross-check comes back)."""
         self._rest = rest
+        self._closed = closed
         self.link = link
         self._emit = emit
         self._next_req_id = next_req_id
@@ -324,8 +328,10 @@ class CancelDesk:
             return
         count = result.get("count") if isinstance(result, dict) else None
         if isinstance(count, int) and count >= 1:
-            self._settle(request, oid, "cancelled",
-                         "pending" if result.get("pending") is True else "")
+            pending = result.get("pending") is True  # Kraken has not finished cancelling
+            self._settle(request, oid, "cancelled", "pending" if pending else "")
+            if not pending:
+                self._report_closed([oid])
         else:
             self._by_error(request, oid, f"{UNKNOWN_ORDER} (count {count})")
 
@@ -374,6 +380,7 @@ class CancelDesk:
             for oid in left:
                 self._settle(request, oid, "unknown", f"{note}; QueryOrders failed: {why}")
             return
+        ended: list[str] = []
         for oid in left:
             info = found.get(oid)
             status = info.get("status") if isinstance(info, dict) else None
@@ -383,6 +390,8 @@ class CancelDesk:
                              f"{status or 'nothing'} for it")
             else:
                 self._settle(request, oid, result, "" if result == "cancelled" else str(status))
+                ended.append(oid)
+        self._report_closed(ended)
 
     # ------------------------------------------------------------------ outcomes
 
@@ -401,6 +410,10 @@ class CancelDesk:
             self._settle(request, oid, "unknown", detail)
         self._ask_reconcile()
 
+    def _report_closed(self, order_ids: list[str]) -> None:
+        if order_ids and self._closed is not None:
+            self._closed(order_ids)
+
     def _ask_reconcile(self) -> None:
         if self._reconcile is not None:
             self._reconcile()
@@ -417,8 +430,9 @@ class CancelDesk:
             elapsed_ms=(self._clock() - request.started) * 1000)
         request.outcomes[oid] = outcome
         self._in_flight.discard(oid)
-        log.info("cancel #%d %s (%s %s): %s via %s%s", request.number, oid, outcome.symbol,
-                 outcome.side, result, request.via, f": {error}" if error else "")
+        log.info("cancel #%d %s (%s %s): %s via %s in %.0f ms%s", request.number, oid,
+                 outcome.symbol, outcome.side, result, request.via, outcome.elapsed_ms,
+                 f": {error}" if error else "")
         self._emit(outcome)
 
     def _finish(self, request: _Request) -> CancelFinished:

@@ -141,7 +141,8 @@ class Feed(PublicChannels):
         self.cancels = CancelDesk(
             rest=lambda: self.rest, link=self.handshake, emit=self.emit,
             next_req_id=self.next_req_id, system_status=lambda: self.system_status,
-            reconcile=lambda: self.account.reconcile("orders", "cancel"), clock=clock)
+            reconcile=lambda: self.account.reconcile("orders", "cancel"),
+            closed=self.account.closed_over_rest, clock=clock)
         self._public_ws: ClientConnection | None = None
         self._books_requested = False
         self._loop: asyncio.AbstractEventLoop | None = None

@@ -86,6 +86,13 @@ class OpenOrders:
         self._orders = {o.order_id: o for o in orders if o.status not in CLOSED_STATUSES}
         self._sorted = None
 
+    def discard(self, order_id: str) -> bool:
+        """Drop an order REST reported closed; True when it was listed."""
+        if self._orders.pop(order_id, None) is None:
+            return False
+        self._sorted = None
+        return True
+
     def apply(self, frame: ExecutionsFrame) -> list[SequenceGap]:
         """Apply one executions message; returns the sequence gap it revealed, if any."""
         self.last_sequence, gaps = apply_sequence(

@@ -128,10 +128,13 @@ class CancelSim(BenchSim):
 # ---------------------------------------------------------------------- the app
 
 
-def start_app(sim: CancelSim, tmp: Path) -> PtyApp:
+def start_app(sim: CancelSim, tmp: Path, profile: Path | None = None) -> PtyApp:
     config = tmp / "empty.toml"
     config.write_text("")
-    argv = [sys.executable, "-m", "kraken_tui", "--config", str(config), "--allow-cancel",
+    python = [sys.executable]
+    if profile is not None:
+        python += ["-m", "cProfile", "-o", str(profile / "app-cancel.prof")]
+    argv = [*python, "-m", "kraken_tui", "--config", str(config), "--allow-cancel",
             "--log-file", str(tmp / "app.log"), "--ws-url", sim.info["ws_url"],
             "--ws-auth-url", sim.info["ws_auth_url"], "--rest-url", sim.info["rest_url"]]
     for symbol in SYMBOLS:
@@ -226,8 +229,10 @@ def sdk_baseline(sim: CancelSim, n: int) -> list[float]:
 
 
 def figures(samples: list[float]) -> dict[str, float]:
+    tenth = max(1, len(samples) // 10)
     return {"n": len(samples), "p50_ms": _pct(samples, 0.5), "p99_ms": _pct(samples, 0.99),
-            "max_ms": max(samples)}
+            "max_ms": max(samples), "first_tenth_p50_ms": _pct(samples[:tenth], 0.5),
+            "last_tenth_p50_ms": _pct(samples[-tenth:], 0.5)}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -242,12 +247,14 @@ def main(argv: list[str] | None = None) -> int:
                         "is still laying it out)")
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--keep-log", metavar="PATH", help="copy the app's log there")
+    parser.add_argument("--profile", metavar="DIR", type=Path,
+                        help="run the app under cProfile (its UI thread), print the top")
     args = parser.parse_args(argv)
     out: dict[str, Any] = {"cancels": args.cancels, "ups": args.ups, "read_ms": args.read_ms}
     sim = CancelSim(args.seed, args.ups)
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            app = start_app(sim, Path(tmp))
+            app = start_app(sim, Path(tmp), args.profile)
             try:
                 wait_live(app)
                 n = args.cancels
@@ -298,6 +305,8 @@ def main(argv: list[str] | None = None) -> int:
                      f"  | bar p50 <= {BAR_MS:.0f} ms: {verdict}")
         print(line)
     print(f"  bench account orders left open: {out['left_open']}")
+    if args.profile is not None:
+        ui_bench.print_profiles(args.profile)
     return 0
 
 

@@ -15,6 +15,9 @@ from kraken_tui.sim.threads import on_loop
 if TYPE_CHECKING:
     from kraken_tui.sim.server import Simulator
 
+#: How often the trades burst prints (one event, so one ``trade`` frame, per period).
+TRADE_FRAME_SECONDS = 0.01
+
 SCENARIOS: dict[str, str] = {
     "flaky": "abruptly drop every connection (no close frame) every 20 s",
     "stall": "every 30 s, stop sending on all sockets for 8 s (sockets stay open)",
@@ -34,6 +37,7 @@ class Faults:
     def __init__(self, sim: Simulator) -> None:
         self.sim = sim
         self._burst_task: asyncio.Task[None] | None = None
+        self._trade_burst_task: asyncio.Task[None] | None = None
 
     @property
     def loop(self) -> asyncio.AbstractEventLoop | None:
@@ -167,6 +171,46 @@ class Faults:
                 done += 1
             done = max(done, due - 5000)
             await asyncio.sleep(0.005)
+
+    @on_loop
+    def trade_burst(self, trades_per_second: float, symbol: str = "BTC/USD",
+                    seconds: float | None = None) -> None:
+        """Print ``trades_per_second`` small market takers at ``symbol``'s touch, for
+        ``seconds`` (None: until :meth:`stop_trade_burst`). Every TRADE_FRAME_SECONDS one
+        event carries the takers due (2 at 200/s): a book update, then one ``trade`` frame
+        with them all, ticker and candle after, as the market's own steps fan out."""
+        if symbol not in self.sim.market:
+            raise KeyError(symbol)
+        self.stop_trade_burst()
+        assert self.sim.loop is not None
+        self._trade_burst_task = self.sim.loop.create_task(
+            self._trade_burst(trades_per_second, symbol, seconds))
+
+    @on_loop
+    def stop_trade_burst(self) -> None:
+        if self._trade_burst_task is not None:
+            self._trade_burst_task.cancel()
+            self._trade_burst_task = None
+
+    async def _trade_burst(self, tps: float, symbol: str, seconds: float | None) -> None:
+        loop = asyncio.get_running_loop()
+        start = loop.time()
+        cap = max(10, int(5 * tps * TRADE_FRAME_SECONDS))  # catching up after a stall
+        done = 0
+        while True:
+            await asyncio.sleep(TRADE_FRAME_SECONDS)
+            elapsed = loop.time() - start
+            if seconds is not None:
+                elapsed = min(elapsed, seconds)
+            due = int(elapsed * tps)
+            count = min(due - done, cap)
+            done = max(done + count, due - cap)
+            if count > 0 and self.sim.system_status != "maintenance":
+                self.sim.takers(symbol, count, TRADE_FRAME_SECONDS)
+            if seconds is not None and elapsed >= seconds and done >= due:
+                break
+        if self._trade_burst_task is asyncio.current_task():
+            self._trade_burst_task = None
 
     # ---- scenarios ----------------------------------------------------------------------
     async def run_scenario(self, name: str) -> None:

@@ -313,6 +313,48 @@ class SymbolMarket:
                 self._refill_far(False)
         return trades
 
+    def taker_prints(self, timestamps: list[float]) -> list[Trade]:
+        """Small market takers at the touch, one print per timestamp (the trades burst fault).
+
+        Each takes a fraction of a typical level from the best level of its side, the whole
+        level at most (one print per maker level), so every print of a batch is at a level
+        the book had before it: a client holding the previous book frame can check each
+        price. Makers requote only after the batch: the side facing a sweep steps in until
+        the spread is what it was, so the mid follows the takers and the book keeps its
+        shape however long the burst.
+        """
+        book = self.book
+        best_bid, best_ask = book.best(True), book.best(False)
+        if best_bid is None or best_ask is None:
+            return []
+        spread = best_ask - best_bid
+        trades: list[Trade] = []
+        for timestamp in timestamps:
+            taker_buy = self.rng.random() < 0.5
+            is_bid = not taker_buy
+            price = book.best(is_bid)
+            if price is None:
+                continue
+            have = book.side(is_bid)[price]
+            qty = min(have, max(1, int(self._lots() * self.rng.uniform(0.02, 0.3))))
+            book.set(is_bid, price, have - qty)
+            if qty == have:
+                self._refill_far(is_bid)
+            trades.append(self._record_trade("buy" if taker_buy else "sell", price, qty,
+                                             timestamp))
+        bid, ask = book.best(True), book.best(False)
+        assert bid is not None and ask is not None
+        wider = ask - bid - spread
+        if wider > 0:  # bids swept: asks step down; asks swept: bids step up; both: half each
+            down = (wider if ask == best_ask else 0 if bid == best_bid else wider // 2)
+            if wider - down:
+                book.set(True, bid + wider - down, self._lots())
+                self._refill_far(True)
+            if down:
+                book.set(False, ask - down, self._lots())
+                self._refill_far(False)
+        return trades
+
     def step(self, timestamp: float, changes: int | None = None) -> list[Trade]:
         """Apply 1-3 random changes (occasionally a burst); return the public trades made."""
         if changes is None:

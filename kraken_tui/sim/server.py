@@ -26,7 +26,7 @@ from websockets.asyncio.server import Server, serve
 from kraken_tui.sim.accounts import Account, Exchange
 from kraken_tui.sim.demo_flow import DemoFlow
 from kraken_tui.sim.faults import SCENARIOS, Faults
-from kraken_tui.sim.market import PAIRS, Market
+from kraken_tui.sim.market import PAIRS, Market, Trade
 from kraken_tui.sim.rest import RestApp
 from kraken_tui.sim.threads import on_loop
 from kraken_tui.sim.wire import fmt_units, rfc3339_s
@@ -148,6 +148,7 @@ class Simulator:
             if task is not self._uvicorn_task():
                 task.cancel()
         self.faults.stop_burst()
+        self.faults.stop_trade_burst()
         for handle in self._deadman.values():
             handle.cancel()
         for server in self._servers:
@@ -270,7 +271,27 @@ class Simulator:
     def tick(self, symbol: str, changes: int | None = None) -> None:
         """Advance one symbol's market by one step and fan the result out to subscribers."""
         sm = self.market[symbol]
-        trades = sm.step(time.time(), changes)
+        self._fan_out(symbol, sm.step(time.time(), changes))
+
+    def takers(self, symbol: str, count: int, span: float = 0.0) -> list[Trade]:
+        """``count`` small market takers at ``symbol``'s touch, fanned out as one event.
+
+        The trades burst fault's step: one book update, then one ``trade`` frame carrying
+        them all (ticker and candle after it), as a market step does. Their timestamps
+        are spread evenly over the last ``span`` seconds (takers arriving one by one), never
+        before the symbol's previous print, so trade_id and time rise together.
+        """
+        sm = self.market[symbol]
+        now = time.time()
+        start = now - span
+        if sm.recent_trades:
+            start = min(now, max(start, sm.recent_trades[-1].timestamp))
+        stamps = [start + (now - start) * (i + 1) / count for i in range(count)]
+        trades = sm.taker_prints(stamps)
+        self._fan_out(symbol, trades)
+        return trades
+
+    def _fan_out(self, symbol: str, trades: list[Trade]) -> None:
         self.hub.on_book_changed(symbol)
         self.hub.on_trades(symbol, trades)
         if self.order_flow:  # the same takers reach the demo's resting orders

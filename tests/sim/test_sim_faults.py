@@ -149,6 +149,58 @@ async def test_burst_over_synthetic_symbols(sim: Simulator, ws_connect: Any,
         sim.faults.stop_burst()
 
 
+async def test_trade_burst_prints_at_book_levels(ws_connect: Any, mini_book: Any) -> None:
+    """200 trades/s on BTC/USD: trade frames of a few takers each, trade_ids rising, every
+    price a level of the book frame before (the market is quiet, so only the burst moves
+    it), the book's checksums still good; a ``seconds`` burst prints exactly its due."""
+    async with Simulator(seed=7, order_flow=False, updates_per_second=0.01) as sim, \
+            ws_connect(sim.ws_url) as c:
+        await c.subscribe("book", symbol=["BTC/USD"], depth=10)
+        book = mini_book(10, 1, 8)
+        assert book.apply((await c.wait_for(lambda m: m.get("type") == "snapshot"))["data"][0],
+                          True)
+        await c.subscribe("trade", symbol=["BTC/USD"])
+        await c.wait_for(lambda m: m.get("method") == "subscribe" and m["success"]
+                         and m["result"]["channel"] == "trade")
+        before = book.levels()
+        last_id = 0
+
+        async def read(until: int) -> tuple[int, int]:
+            """Trades and trade frames until ``until`` trades; checks each as it comes."""
+            nonlocal before, last_id
+            trades = frames = 0
+            while trades < until:
+                msg = await c.recv()
+                if msg.get("channel") == "book":
+                    before = book.levels()
+                    assert book.apply(msg["data"][0], False)
+                elif msg.get("channel") == "trade":
+                    assert msg["type"] == "update"
+                    frames += 1
+                    for t in msg["data"]:
+                        assert t["symbol"] == "BTC/USD" and t["trade_id"] > last_id
+                        last_id = t["trade_id"]
+                        bids, asks = before
+                        side = asks if t["side"] == "buy" else bids  # a buyer lifts an ask
+                        assert t["price"] in {price for price, _ in side}, (t, before)
+                        trades += 1
+            return trades, frames
+
+        sim.faults.trade_burst(200, "BTC/USD")
+        trades, frames = await asyncio.wait_for(read(400), 30)  # ~2 s at 200/s
+        sim.faults.stop_trade_burst()
+        assert frames < trades  # several takers share a frame, as on Kraken
+        await c.send({"method": "ping", "req_id": 1})  # what the stopped burst had sent
+        await c.wait_for(lambda m: m.get("method") == "pong")
+
+        sim.faults.trade_burst(200, "BTC/USD", seconds=0.25)
+        assert (await asyncio.wait_for(read(50), 30))[0] == 50
+        await c.send({"method": "ping", "req_id": 2})
+        rest = await c.wait_for(lambda m: m.get("channel") == "trade"
+                                or m.get("method") == "pong")
+        assert rest["method"] == "pong"  # it stopped by itself at 0.25 s * 200/s = 50 trades
+
+
 async def test_private_sequence_gap_on_balances(sim: Simulator, rest: Any, ws_connect: Any) -> None:
     token = (await rest.private("GetWebSocketsToken"))["result"]["token"]
     async with ws_connect(sim.ws_auth_url) as c:

@@ -51,6 +51,37 @@ def test_market_trades_print_at_the_best_price_the_book_had() -> None:
     assert [t.trade_id for t in sm.recent_trades] == list(range(last_id - 49, last_id + 1))
 
 
+def test_taker_prints_hit_levels_the_book_had_and_keep_its_shape() -> None:
+    """The trades burst's takers: each batch prints only at levels of the book before it
+    (the touch, then the next levels when one is swept), qty within the level, trade_id +1,
+    ticker last = last print; after thousands of prints the book is whole and uncrossed."""
+    sm = Market(4)["BTC/USD"]
+    last_id, t, swept = sm.trade_id, 0.0, 0
+    for batch in range(1500):
+        bids, asks = (dict(side) for side in sm.top(10))
+        before = {"buy": asks, "sell": bids}
+        stamps = [t + i * 0.001 for i in range(1 + batch % 3)]
+        t += 0.01
+        trades = sm.taker_prints(stamps)
+        assert len(trades) == len(stamps)
+        for trade, stamp in zip(trades, stamps, strict=True):
+            levels = before[trade.side]  # what is left of them: a swept level is popped
+            best = min(levels) if trade.side == "buy" else max(levels)
+            assert trade.price == best and trade.timestamp == stamp
+            assert 0 < trade.qty <= levels[best]
+            levels[best] -= trade.qty
+            if not levels[best]:
+                del levels[best]
+                swept += 1
+            assert trade.trade_id == last_id + 1
+            last_id = trade.trade_id
+        assert sm.stats.last == trades[-1].price
+        best_bid, best_ask = sm.book.best(True), sm.book.best(False)
+        assert best_bid is not None and best_ask is not None and best_bid < best_ask
+        assert sm.book.size(True) == sm.book.size(False) == 1000
+    assert swept > 100  # the touch moved: not one level nibbled forever
+
+
 def test_trades_are_deterministic_from_the_seed() -> None:
     def run(seed: int) -> list[tuple[str, int, int, str, int]]:
         sm = Market(seed)["BTC/USD"]

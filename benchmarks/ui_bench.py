@@ -46,13 +46,16 @@ unchanged sends nothing). CPU and RSS are taken over the key-press window.
   ``p`` again resumes, and the next trial starts only once no ``PAUSED`` has been drawn for
   0.3 s. This is input -> handler -> repaint -> bytes on the tty, what a user feels.
 - Latest state: the child stops the burst and, in the same event-loop callback, sets the
-  best bid of SYN01/USD (the shown tab) to a distinctive size (``4242.NN000000``) and fans
+  best bid of SYN01/USD (the shown tab) to a distinctive size (``42.42NN0000``) and fans
   it out as a normal, correctly checksummed update; it returns ``time.time()`` at that
   moment. The latency is from then to the first output chunk containing that size text. The
   marker frame queues behind whatever burst frames the app has not read yet, so this is
   "burst ends -> final state on screen", including any backlog, the feed's 50 ms view
   coalescing and the ladder's 20 fps paint cap. Repeated after short bursts; the same
   marker on a quiet feed is measured first for comparison.
+
+Part 3 (``part3_trades``, in ``tape_burst_bench.py`` with this harness): part 1's feed plus
+``--trades-rate`` trades/s on BTC/USD, the shown tab; key and book-marker latency, CPU.
 
 Baselines, measured in the same run so figures read as ratios: the same app with a quiet
 feed (the simulator steps once per 100 s, no order flow: heartbeats, the 1 Hz clock and
@@ -145,7 +148,7 @@ async def _sim_main(conn: Connection, seed: int, ups: float, order_flow: bool) -
     from kraken_tui.sim import ws as sim_ws
     from kraken_tui.sim.wire import num
 
-    counts = {"public": 0, "book": 0}
+    counts = {"public": 0, "book": 0, "trades": 0}
     original_send = sim_ws.Connection.send
 
     def counting_send(self: Any, text: str) -> None:
@@ -153,6 +156,8 @@ async def _sim_main(conn: Connection, seed: int, ups: float, order_flow: bool) -
             counts["public"] += 1
             if text.startswith('{"channel":"book"'):
                 counts["book"] += 1
+            elif text.startswith('{"channel":"trade"'):
+                counts["trades"] += text.count('"trade_id"')
         original_send(self, text)
 
     sim_ws.Connection.send = counting_send  # type: ignore[method-assign]
@@ -164,21 +169,26 @@ async def _sim_main(conn: Connection, seed: int, ups: float, order_flow: bool) -
                    "rest_url": sim.rest_url, "api_key": sim.api_key,
                    "api_secret": sim.api_secret})
 
-        def mark(symbol: str, lots: int) -> dict[str, Any]:
-            """End the burst and publish a distinctive best-bid size, in one callback."""
+        def mark(symbol: str, lots: int, level: int = 0) -> dict[str, Any]:
+            """End the book burst and publish a distinctive size on the ``level``-th bid
+            (0: the best), in one callback."""
             sim.faults.stop_burst()
             at = time.time()
             market = sim.market[symbol]
-            best = market.book.best(True)
-            assert best is not None
-            market.book.set(True, best, lots)
+            market.book.set(True, market.book.price_at(True, level), lots)
             sim.hub.on_book_changed(symbol)
             spec = sim.market.specs[symbol]
             return {"t": at, "text": str(num(lots, spec.qty_decimals))}
 
         def handle(msg: tuple[Any, ...]) -> None:
             if msg[0] == "mark":
-                conn.send(mark(msg[1], msg[2]))
+                conn.send(mark(*msg[1:]))
+            elif msg[0] == "trade_burst":  # tape_burst_bench: takers at one symbol's touch
+                sim.faults.trade_burst(msg[1], msg[2])
+                conn.send("ok")
+            elif msg[0] == "stop_trade_burst":
+                sim.faults.stop_trade_burst()
+                conn.send("ok")
             elif msg[0] == "stats":
                 conn.send({**counts, "backlog": public_backlog(sim), "t": time.monotonic()})
             else:
@@ -441,13 +451,15 @@ def _key_trial(app: PtyApp, timeout: float = 5.0) -> float | None:
     return None if seen is None else (seen - sent) * 1000
 
 
-def _mark(app: PtyApp, sim: BenchSim, rep: int, timeout: float = 10.0
-          ) -> tuple[float | None, int]:
+def _mark(app: PtyApp, sim: BenchSim, rep: int, timeout: float = 10.0,
+          symbol: str = MARK_SYMBOL, level: int = 0) -> tuple[float | None, int]:
     """Stop the burst with a distinctive update; ms until it is on screen, and the backlog."""
-    lots = (4242 * 100 + 10 + rep) * 10**6  # 4242.NN000000 at 8 decimals
+    # 42.42NN0000 at 8 decimals (rep < 90): under 1,000, so the ladder's thousands grouping
+    # leaves the digits contiguous (4,242.10000000 never matched a 4242.1000 needle)
+    lots = (4242 * 100 + 10 + rep) * 10**4
     backlog = sim.ask("stats")["backlog"]
     start = app.offset
-    marked = sim.ask("mark", MARK_SYMBOL, lots)
+    marked = sim.ask("mark", symbol, lots, level)
     # Match the integer part and 4 decimals: robust if the ladder trims decimals to fit.
     needle = marked["text"][: marked["text"].index(".") + 5].encode()
     seen = app.wait_for(needle, start, timeout)
@@ -579,9 +591,12 @@ def main(argv: list[str] | None = None) -> int:
                         help="part 2: marker measurements on a quiet feed, for comparison")
     parser.add_argument("--burst-seconds", type=float, default=3.0,
                         help="part 2: burst length before each later burst-end measurement")
+    parser.add_argument("--trades-rate", type=float, default=200.0,
+                        help="part 3: trades/s on the shown symbol (tape_burst_bench.py)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--skip", default="",
-                        help="comma list of: bare,floor,idle,part1,part1_no_market,part2")
+                        help="comma list of: bare,floor,idle,part1,part1_no_market,part2,"
+                             "part3_trades")
     parser.add_argument("--profile", metavar="DIR",
                         help="run the app under cProfile, write .prof files here and print "
                              "the top functions (inflates CPU)")
@@ -619,6 +634,12 @@ def main(argv: list[str] | None = None) -> int:
             out["part2"] = run_part2(args.seed, args.rate, args.warmup, args.keys, args.marks,
                                      args.burst_seconds, tmp, profile, args.quiet_marks)
             print(f"part 2: {out['part2']}", flush=True)
+        if "part3_trades" not in skip:
+            from tape_burst_bench import run_part3  # it imports this module's harness
+            out["part3_trades"] = run_part3(args.seed, args.trades_rate, args.ups, args.warmup,
+                                            args.keys, args.marks, tmp, profile,
+                                            args.quiet_marks)
+            print(f"part 3: {out['part3_trades']}", flush=True)
     print_table(out)
     if profile:
         print_profiles(profile)
@@ -694,6 +715,9 @@ def print_table(out: dict[str, Any]) -> None:
                           f"<= {BAR['rss_mb']}", _met(p2["rss_max_mb"], BAR["rss_mb"])))
         print(line.format("part 2: tty output KB/s during the burst", p2["tty_kb_per_s"], "",
                           "context"))
+    if out.get("part3_trades"):
+        from tape_burst_bench import print_rows
+        print_rows(out["part3_trades"], line)
 
 
 if __name__ == "__main__":

@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import zlib
 from bisect import bisect_left
-from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from kraken_tui.kraken.models import BookView, ViewLevel
+from kraken_tui.kraken.models import BookView
+from kraken_tui.kraken.view_side import ViewSide
 
 if TYPE_CHECKING:
     from kraken_tui.kraken.frames import BookData
@@ -298,19 +298,13 @@ class OrderBook:
             depth=self.depth,
             price_precision=self.price_precision,
             qty_precision=self.qty_precision,
-            bids=self._view_side(self._bid_keys[:count], self._bid_frags),
-            asks=self._view_side(self._ask_keys[:count], self._ask_frags),
+            bids=self._view_side(self._bid_keys[:count], self._bid_frags, bid=True),
+            asks=self._view_side(self._ask_keys[:count], self._ask_frags, bid=False),
             checksum=self._checksum,
         )
         self._view_cache = (self._version, levels, view)
         return view
 
-    def _view_side(self, keys: list[int], frags: dict[int, str]) -> tuple[ViewLevel, ...]:
-        price_exp, qty_exp = -self.price_precision, -self.qty_precision
-        out: list[ViewLevel] = []
-        running = Decimal(0).scaleb(qty_exp)
-        for key in keys:
-            qty = Decimal(self._qty_ticks(key, frags)).scaleb(qty_exp)
-            running += qty
-            out.append(ViewLevel(Decimal(abs(key)).scaleb(price_exp), qty, running))
-        return tuple(out)
+    def _view_side(self, keys: list[int], frags: dict[int, str], *, bid: bool) -> ViewSide:
+        # Copies (C speed): the book changes on, the view must not.
+        return ViewSide(keys, dict(frags), self.price_precision, self.qty_precision, bid=bid)

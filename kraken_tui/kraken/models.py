@@ -6,6 +6,7 @@ cheap to share between threads; every number is an exact ``Decimal``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -27,8 +28,8 @@ class BookView:
     depth: int
     price_precision: int
     qty_precision: int
-    bids: tuple[ViewLevel, ...]
-    asks: tuple[ViewLevel, ...]
+    bids: Sequence[ViewLevel]  # a ViewSide from the book: levels built as they are read
+    asks: Sequence[ViewLevel]
     checksum: int
 
     @property

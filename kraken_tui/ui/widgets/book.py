@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import deque
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import ClassVar
 
@@ -158,7 +159,7 @@ class BookLadder(Widget, can_focus=True):
 
     # -- keys and wheel -------------------------------------------------------
 
-    def _sides(self) -> tuple[tuple[ViewLevel, ...], tuple[ViewLevel, ...]]:
+    def _sides(self) -> tuple[Sequence[ViewLevel], Sequence[ViewLevel]]:
         """The grouped levels on screen (or the latest view's, before the first paint)."""
         view = self._painted_view or self.view
         return self._grouped.of(view, self.grouping) if view is not None else ((), ())

@@ -62,7 +62,7 @@ def bucket_price(price: Decimal, tick_multiple: int, side: str, price_precision:
 
 def group_levels(
     levels: Sequence[ViewLevel], tick_multiple: int, side: str, price_precision: int
-) -> tuple[ViewLevel, ...]:
+) -> Sequence[ViewLevel]:
     """``levels`` (one side, best first) summed into buckets of ``tick_multiple`` ticks.
 
     Each bucket's ``qty`` is the exact sum of its levels' sizes and its ``cum_qty`` the
@@ -80,7 +80,7 @@ def group_levels(
     if tick_multiple < 1:
         raise ValueError(f"tick_multiple must be at least 1, not {tick_multiple}")
     if tick_multiple == 1:
-        return tuple(levels)
+        return levels
     out: list[ViewLevel] = []
     ask = side == "ask"
     with localcontext() as ctx:
@@ -111,10 +111,10 @@ class GroupedSides:
     def __init__(self) -> None:
         self._view: BookView | None = None
         self._multiple = 1
-        self._sides: tuple[tuple[ViewLevel, ...], tuple[ViewLevel, ...]] = ((), ())
+        self._sides: tuple[Sequence[ViewLevel], Sequence[ViewLevel]] = ((), ())
 
     def of(self, view: BookView,
-           tick_multiple: int) -> tuple[tuple[ViewLevel, ...], tuple[ViewLevel, ...]]:
+           tick_multiple: int) -> tuple[Sequence[ViewLevel], Sequence[ViewLevel]]:
         if tick_multiple == 1:
             return view.asks, view.bids
         if view is not self._view or tick_multiple != self._multiple:

@@ -19,6 +19,7 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from kraken_tui.kraken.models import Order, ViewLevel
+from kraken_tui.kraken.view_side import ViewSide
 from kraken_tui.ui.widgets.ladder_grouping import bucket_price
 
 #: Rows one mouse-wheel notch moves.
@@ -37,8 +38,11 @@ def locate(price: Decimal, side: str, levels: Sequence[ViewLevel]) -> int:
     """Index of the first level at ``price`` or beyond it (away from the spread).
 
     Asks are ascending and bids descending (best first), so both are binary searches;
-    ``len(levels)`` means beyond the deepest level held.
+    ``len(levels)`` means beyond the deepest level held. A book's own side searches its
+    keys (building no level); grouped levels are searched as they are.
     """
+    if isinstance(levels, ViewSide):
+        return levels.locate(price)
     if side == "ask":
         return bisect_left(levels, price, key=_price)
     return bisect_left(levels, -price, key=_minus_price)

@@ -175,10 +175,11 @@ async def _sim_main(conn: Connection, seed: int, ups: float, order_flow: bool) -
             sim.faults.stop_burst()
             at = time.time()
             market = sim.market[symbol]
-            market.book.set(True, market.book.price_at(True, level), lots)
+            price = market.book.price_at(True, level)
+            market.book.set(True, price, lots)
             sim.hub.on_book_changed(symbol)
             spec = sim.market.specs[symbol]
-            return {"t": at, "text": str(num(lots, spec.qty_decimals))}
+            return {"t": at, "text": str(num(lots, spec.qty_decimals)), "price": price}
 
         def handle(msg: tuple[Any, ...]) -> None:
             if msg[0] == "mark":
@@ -189,6 +190,8 @@ async def _sim_main(conn: Connection, seed: int, ups: float, order_flow: bool) -
             elif msg[0] == "stop_trade_burst":
                 sim.faults.stop_trade_burst()
                 conn.send("ok")
+            elif msg[0] == "holds":  # ("holds", symbol, price, lots): the marker still there?
+                conn.send(sim.market[msg[1]].book.bids.get(msg[2]) == msg[3])
             elif msg[0] == "stats":
                 conn.send({**counts, "backlog": public_backlog(sim), "t": time.monotonic()})
             else:
@@ -452,8 +455,14 @@ def _key_trial(app: PtyApp, timeout: float = 5.0) -> float | None:
 
 
 def _mark(app: PtyApp, sim: BenchSim, rep: int, timeout: float = 10.0,
-          symbol: str = MARK_SYMBOL, level: int = 0) -> tuple[float | None, int]:
-    """Stop the burst with a distinctive update; ms until it is on screen, and the backlog."""
+          symbol: str = MARK_SYMBOL, level: int = 0,
+          replaced: list[int] | None = None) -> tuple[float | None, int]:
+    """Stop the burst with a distinctive update; ms until it is on screen, and the backlog.
+
+    A marker never drawn is appended to ``replaced`` when the simulator's book no longer
+    holds it: the market changed that level first (a taker, a step), so the screen was
+    right not to show it. One it still holds after ``timeout`` is a screen that stalled.
+    """
     # 42.42NN0000 at 8 decimals (rep < 90): under 1,000, so the ladder's thousands grouping
     # leaves the digits contiguous (4,242.10000000 never matched a 4242.1000 needle)
     lots = (4242 * 100 + 10 + rep) * 10**4
@@ -463,7 +472,12 @@ def _mark(app: PtyApp, sim: BenchSim, rep: int, timeout: float = 10.0,
     # Match the integer part and 4 decimals: robust if the ladder trims decimals to fit.
     needle = marked["text"][: marked["text"].index(".") + 5].encode()
     seen = app.wait_for(needle, start, timeout)
-    if seen is None:  # say why, so a miss can be told from a slow screen
+    if seen is None and replaced is not None and not sim.ask(
+            "holds", symbol, marked["price"], lots):
+        replaced.append(rep)
+        print(f"mark {rep} ({needle.decode()}) replaced by the market before a paint",
+              file=sys.stderr)
+    elif seen is None:  # say why, so a miss can be told from a slow screen
         tail = app.log_path.read_text().splitlines()[-8:] if app.log_path else []
         print(f"mark {rep} ({needle.decode()}) not drawn in {timeout:.0f}s; app log tail:",
               *tail, sep="\n", file=sys.stderr)

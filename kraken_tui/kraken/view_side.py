@@ -5,7 +5,8 @@ with running totals), twenty times a second for the book on screen, while the la
 reads the dozen rows around the spread. A side here keeps a private copy of the book's
 keys and checksum fragments (C-speed copies, ~20 µs at depth 1000) and turns the best
 levels into ``ViewLevel`` values only when something reads them; reading level ``i``
-builds levels ``0..i`` once (each carries the running total from the best level).
+builds levels ``0..i`` once (each carries the running total from the best level), and
+at most as many again ahead.
 
 The copy is taken on the feed's thread and never changes after, so the UI thread can
 read (and build) it without a lock; two readers racing only build the same prefix twice.
@@ -22,8 +23,6 @@ from typing import overload
 from kraken_tui.kraken.models import ViewLevel
 
 __all__ = ["ViewSide"]
-
-_CHUNK = 32
 
 
 class ViewSide(Sequence[ViewLevel]):
@@ -96,8 +95,9 @@ class ViewSide(Sequence[ViewLevel]):
         start = len(built)
         if index < start:
             return built
-        # Readers mostly walk outward from the best level: build a chunk ahead.
-        index = min(max(index, start + _CHUNK - 1), len(self._keys) - 1)
+        # Readers walk outward from the best level: build ahead, doubling what is built
+        # (a reader of the best price alone, as the alerts are, builds one level).
+        index = min(max(index, 2 * start), len(self._keys) - 1)
         keys, frags = self._keys, self._frags
         price_exp, qty_exp = self._price_exp, self._qty_exp
         running = built[-1].cum_qty if built else Decimal(0).scaleb(qty_exp)

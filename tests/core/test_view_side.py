@@ -85,3 +85,16 @@ def test_locate_by_keys_agrees_with_a_search_of_the_levels(side: str) -> None:
         else:
             expected = next((i for i, lv in enumerate(built) if lv.price <= price), len(built))
         assert levels.locate(price) == expected, price
+
+
+def test_reading_the_best_level_builds_it_alone_and_walking_out_builds_ahead() -> None:
+    """The alerts read only the best prices of every view: one level each, not a chunk."""
+    view = deep_book().view()
+    assert view.best_bid is not None and view.best_ask is not None
+    assert repr(view.bids) == repr(view.asks) == "ViewSide(300 levels, 1 built)"
+    view.asks[20]
+    assert repr(view.asks) == "ViewSide(300 levels, 21 built)"
+    view.asks[21]  # one past: as many again ahead, so a walk outward costs few builds
+    assert repr(view.asks) == "ViewSide(300 levels, 43 built)"
+    view.asks[299]
+    assert repr(view.asks) == "ViewSide(300 levels, 300 built)"

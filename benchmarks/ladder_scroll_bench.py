@@ -30,7 +30,7 @@ app in a pty (``ui_bench``'s harness: the simulator in a child process, the app 
 The feed is the demo's: the full simulator with order flow, ``--ups`` steps a second
 on each of BTC/USD, ETH/USD and DOGE/USD, the app subscribed at depth 1000.
 
-    python benchmarks/ladder_scroll_bench.py [--trials 20] [--duration 20] [--json]
+    python benchmarks/ladder_scroll_bench.py [--trials 20] [--duration 20] [--rounds 3] [--json]
 
 Nothing is asserted: the figures are printed, with their ratios.
 """
@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import re
 import statistics
 import sys
@@ -244,6 +245,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--gap", type=float, default=0.15, help="seconds between presses")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--skip", default="", help="comma list of: bare,floor,depth10,rows")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="repeat the floor and the depth-1000 steady window this many "
+                             "times in all and print the median ratio (a single window on "
+                             "a shared machine moves by a third between identical runs)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     skip = set(filter(None, args.skip.split(",")))
@@ -267,10 +272,25 @@ def main(argv: list[str] | None = None) -> int:
         out["depth1000"] = run_app(args.seed, args.ups, 1000, args.warmup, args.duration, tmp,
                                    args.trials, args.gap)
         print(f"app at depth 1000: {out['depth1000']}", flush=True)
+        if "floor" in out:
+            out["rounds"] = [_round(out["floor"]["cpu_pct"],
+                                    out["depth1000"]["steady"]["cpu_pct"])]
+            for _ in range(args.rounds - 1):
+                floor = run_baseline_bare(args.warmup, args.baseline_duration,
+                                          [sys.executable, str(FLOOR_SCRIPT)])
+                deep = run_app(args.seed, args.ups, 1000, args.warmup, args.duration, tmp, 0,
+                               args.gap)
+                out["rounds"].append(_round(floor["cpu_pct"], deep["steady"]["cpu_pct"]))
+                print(f"round {len(out['rounds'])}: {out['rounds'][-1]}", flush=True)
     print_table(out)
     if args.json:
         print(json.dumps(out), flush=True)
     return 0
+
+
+def _round(floor: float, deep: float) -> dict[str, float]:
+    return {"floor_cpu_pct": floor, "depth1000_cpu_pct": deep,
+            "ratio": round(deep / floor, 2) if floor else math.nan}
 
 
 def print_table(out: dict[str, Any]) -> None:
@@ -317,6 +337,12 @@ def print_table(out: dict[str, Any]) -> None:
             print(line.format(f"  {key}: p50 / max ms (n={k['n']})",
                               f"{k.get('p50')} / {k.get('max')}"))
         print(line.format("RSS max MB (depth 1000)", steady["rss_max_mb"]))
+    rounds = out.get("rounds", [])
+    if len(rounds) > 1:
+        ratios_ = [r["ratio"] for r in rounds]
+        print(line.format(f"depth 1000 / Textual's floor, {len(rounds)} rounds, median",
+                          f"{statistics.median(ratios_):.2f}x")
+              + f"  (each: {', '.join(f'{r:.2f}x' for r in ratios_)})")
 
 
 if __name__ == "__main__":

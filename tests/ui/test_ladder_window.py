@@ -10,6 +10,8 @@ from kraken_tui.ui.widgets.ladder_window import (
     LadderScroll,
     deepest_total,
     edge_text,
+    fit_edge,
+    fit_mark,
     locate,
     place_orders,
     plan_window,
@@ -180,3 +182,23 @@ def test_the_bar_scale_is_the_deepest_total_in_the_window() -> None:
     assert deepest_total(150, 7, asks, bids) == D(56)  # only bids
     asks, bids = book(2, 1)
     assert deepest_total(-1, 7, asks, bids) == D(2)
+
+
+def test_a_marker_that_does_not_fit_drops_its_numbers_never_cuts_them() -> None:
+    text = "\u25c0 B 0.0006678 \u00d72 S 1.5"
+    assert fit_mark(text, len(text)) == text
+    assert fit_mark(text, len(text) - 1) == "\u25c0 B \u00d72 S"
+    assert fit_mark("\u25c0 B 0.0006678", 10) == "\u25c0 B"
+    assert fit_mark("\u25c0 S 2 @62,001.5", 8) == "\u25c0 S"
+    assert fit_mark(text, 5) == "\u25c0"
+    assert fit_mark(text, 0) == ""
+
+
+def test_an_edge_line_that_does_not_fit_keeps_its_arrow_and_count() -> None:
+    one = "\u25b2 1 order above: S 0.00066780 @ 97,800.0"
+    many = "\u25bc 3 orders below, nearest 96,900.0"
+    assert fit_edge(one, 60) == one
+    assert fit_edge(one, 30) == "\u25b2 1 order above"
+    assert fit_edge(many, 20) == "\u25bc 3 orders below"
+    assert fit_edge(many, 5) == "\u25bc 3"
+    assert fit_edge(many, 2) == "\u25bc"

@@ -11,7 +11,7 @@ from textual.pilot import Pilot
 from ui_scenarios import make_app, settle, wait_for
 
 from kraken_tui.feed.events import BookUpdated, OrdersUpdated
-from kraken_tui.kraken.models import BookView, ViewLevel
+from kraken_tui.kraken.models import BookView, Order, ViewLevel
 from kraken_tui.ui.widgets.book import BookLadder
 from kraken_tui.ui.widgets.ladder_grouping import group_levels
 from kraken_tui.ui.widgets.ladder_rows import Row, shown_price
@@ -235,3 +235,24 @@ async def test_the_help_screen_lists_the_ladder_keys() -> None:
         text = str(app.screen.query_one("#help-text").render())
         for line in ("↑    Scroll up", "PgDn Page down", "m    Centre", "g    Group"):
             assert line in text
+
+
+async def test_a_marker_too_wide_for_the_ladder_loses_its_size_not_digits() -> None:
+    """At 120 columns an 8-decimal size beside the three columns does not fit: the row
+    says "◀ B" (the size is in Open orders), never a cut "◀ B 0.0006"."""
+    odd = (Order("OBUY-ODD", "BTC/USD", "buy", "limit", D("0.00066780"), DEEP.bids[1].price,
+                 D("0")),
+           Order("OSELL-ODD", "BTC/USD", "sell", "limit", D("1.5"), DEEP.asks[1].price,
+                 D("0")))
+    app, holder = make_app([*deep_script(), OrdersUpdated(odd)], depth=1000)
+    async with app.run_test(size=SIZE) as pilot:
+        ladder = await started(pilot, holder)
+        lines = [ladder.render_line(y).text.rstrip() for y in range(ladder.size.height)]
+        bid_line = next(t for t in lines if t.lstrip().startswith(shown(DEEP.bids[1].price)))
+        ask_line = next(t for t in lines if t.lstrip().startswith(shown(DEEP.asks[1].price)))
+        assert bid_line.endswith("\u25c0 B")
+        assert ask_line.endswith("\u25c0 S 1.5")  # it fits: shown whole
+
+
+def shown(price: Decimal) -> str:
+    return f"{price:,.1f}"

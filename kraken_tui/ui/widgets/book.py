@@ -52,6 +52,8 @@ from kraken_tui.ui.widgets.ladder_window import (
     LadderScroll,
     deepest_total,
     edge_text,
+    fit_edge,
+    fit_mark,
     place_orders,
     plan_window,
     remaining,
@@ -445,7 +447,7 @@ class BookLadder(Widget, can_focus=True):
             return self._imbalance_strip(row, width, base, stale_style)
         own = base + (stale_style if row.stale else self._style("book--own"))
         if row.kind == "edge":
-            return build_strip([(" " + row.cells[0], own)], width, base)
+            return build_strip([(" " + fit_edge(row.cells[0], width - 1), own)], width, base)
         side = row.kind
         text_style = base + (stale_style if row.stale else self._style(f"book--{side}"))
         price, qty, cum = row.cells
@@ -459,7 +461,9 @@ class BookLadder(Widget, can_focus=True):
         else:  # one piece: each segment costs again in every compositor and output step
             cells = [(f" {price.rjust(pw)}  {qty.rjust(qw)}  {cum.rjust(cw)}", text_style)]
         if row.mark:
-            cells.append(("  " + row.mark, own))
+            mark = fit_mark(row.mark, width - (pw + qw + cw + 5) - 2)
+            if mark:
+                cells.append(("  " + mark, own))
         bar = min(row.bar, width) if not row.stale else 0
         return build_strip(cells, width, base, bar, self._bar_overlay(side))
 

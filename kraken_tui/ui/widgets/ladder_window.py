@@ -277,6 +277,32 @@ def row_marks(placed: Iterable[Placed],
     return marks
 
 
+def fit_mark(text: str, room: int) -> str:
+    """A row marker in ``room`` cells, never a number cut short (``B 0.0006`` for an
+    order of 0.00066780 reads as another size): the sizes and the price go first (the
+    open-orders panel has them), then all but the arrow."""
+    if len(text) <= room:
+        return text
+    short = " ".join(t for t in text.split(" ") if t in ("\u25c0", "B", "S")
+                     or t.startswith("\u00d7"))
+    if len(short) <= room:
+        return short
+    return "\u25c0" if room >= 1 else ""
+
+
+def fit_edge(text: str, room: int) -> str:
+    """An edge line in ``room`` cells: the details after the count go first."""
+    if len(text) <= room:
+        return text
+    head = text.split(":")[0].split(",")[0]  # "▲ 3 orders above"
+    if len(head) <= room:
+        return head
+    arrow_count = " ".join(text.split(" ")[:2])  # "▲ 3"
+    if len(arrow_count) <= room:
+        return arrow_count
+    return text[0] if room >= 1 else ""
+
+
 def edge_text(direction: str, beyond: Sequence[Placed],
               format_price: Callable[[Decimal], str]) -> str:
     """``▲ 1 order above: S 0.06 @ 97800.0`` / ``▼ 3 orders below, nearest 96900.0``."""

@@ -94,8 +94,9 @@ PANEL_DELAY = 0.1
 Handler = TypeVar("Handler", bound=Callable[..., None])
 #: Below this many columns one pane shows at a time (book, or panels with "t").
 NARROW_BELOW = 100
-#: Below this many rows the connection panel waits for "h" (the status bar has its gist).
-SHORT_BELOW = 50
+#: Below this many rows the connection panel waits for "h" (the status bar has its gist):
+#: from here, with it shown, Open orders keeps 8 lines (a title line and 7 orders).
+SHORT_BELOW = 56
 
 
 def while_running(handler: Handler) -> Handler:

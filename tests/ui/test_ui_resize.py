@@ -57,3 +57,19 @@ async def test_each_resize_matches_a_fresh_start(stage: int) -> None:
     assert resized[0] == fresh[0]
     assert resized[1].splitlines() == fresh[1].splitlines()
     assert resized[2] == fresh[2]
+
+
+@pytest.mark.parametrize("rows", [50, 55, 56, 60, 70])
+async def test_the_connection_panel_shows_only_where_open_orders_keeps_room(rows: int) -> None:
+    """At 50 rows the connection panel squeezed Open orders to two visible orders (seen
+    in the demo at 200x50); it now waits for "h" until the orders keep 8 lines."""
+    from kraken_tui.ui.app import SHORT_BELOW
+
+    app, holder = make_app(live_script())
+    async with app.run_test(size=(200, rows)) as pilot:
+        await settle(pilot, holder)
+        await settle_layout(pilot)
+        health = app.screen.query_one("#health")
+        orders = app.screen.query_one("#orders")
+        assert health.display == (rows >= SHORT_BELOW)
+        assert orders.content_region.height >= 8

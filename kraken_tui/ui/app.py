@@ -95,7 +95,7 @@ Handler = TypeVar("Handler", bound=Callable[..., None])
 #: Below this many columns one pane shows at a time (book, or panels with "t").
 NARROW_BELOW = 100
 #: Below this many rows the connection panel waits for "h" (the status bar has its gist):
-#: from here, with it shown, Open orders keeps 8 lines (a title line and 7 orders).
+#: from here, with it shown, Open orders keeps 8 lines (its column header and 7 orders).
 SHORT_BELOW = 56
 
 

@@ -248,11 +248,8 @@ async def test_a_marker_too_wide_for_the_ladder_loses_its_size_not_digits() -> N
     async with app.run_test(size=SIZE) as pilot:
         ladder = await started(pilot, holder)
         lines = [ladder.render_line(y).text.rstrip() for y in range(ladder.size.height)]
+        shown = shown_price(DEEP)
         bid_line = next(t for t in lines if t.lstrip().startswith(shown(DEEP.bids[1].price)))
         ask_line = next(t for t in lines if t.lstrip().startswith(shown(DEEP.asks[1].price)))
         assert bid_line.endswith("\u25c0 B")
         assert ask_line.endswith("\u25c0 S 1.5")  # it fits: shown whole
-
-
-def shown(price: Decimal) -> str:
-    return f"{price:,.1f}"

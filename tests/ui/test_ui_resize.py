@@ -14,6 +14,8 @@ from rich.console import Console
 from textual.pilot import Pilot
 from ui_scenarios import live_script, make_app, settle
 
+from kraken_tui.ui.app import SHORT_BELOW
+
 #: The sequence of the issue: grow from below the narrow limit, shrink, grow a lot.
 SEQUENCE = ((79, 24), (120, 40), (80, 24), (200, 60))
 
@@ -63,8 +65,6 @@ async def test_each_resize_matches_a_fresh_start(stage: int) -> None:
 async def test_the_connection_panel_shows_only_where_open_orders_keeps_room(rows: int) -> None:
     """At 50 rows the connection panel squeezed Open orders to two visible orders (seen
     in the demo at 200x50); it now waits for "h" until the orders keep 8 lines."""
-    from kraken_tui.ui.app import SHORT_BELOW
-
     app, holder = make_app(live_script())
     async with app.run_test(size=(200, rows)) as pilot:
         await settle(pilot, holder)

@@ -189,9 +189,17 @@ def test_a_marker_that_does_not_fit_drops_its_numbers_never_cuts_them() -> None:
     assert fit_mark(text, len(text)) == text
     assert fit_mark(text, len(text) - 1) == "\u25c0 B \u00d72 S"
     assert fit_mark("\u25c0 B 0.0006678", 10) == "\u25c0 B"
-    assert fit_mark("\u25c0 S 2 @62,001.5", 8) == "\u25c0 S"
     assert fit_mark(text, 5) == "\u25c0"
     assert fit_mark(text, 0) == ""
+
+
+def test_an_off_level_marker_keeps_its_price_longest_then_says_it_is_elsewhere() -> None:
+    text = "\u25c0 S 2 @62,001.5"  # the order rests between levels: marked on the next row
+    assert fit_mark(text, len(text)) == text
+    assert fit_mark(text, len(text) - 1) == "\u25c0 S @62,001.5"
+    assert fit_mark(text, 8) == "\u25c0 S @\u2026"  # not at this row's price
+    assert fit_mark(text, 5) == "\u25c0 S"
+    assert fit_mark(text, 2) == "\u25c0"
 
 
 def test_an_edge_line_that_does_not_fit_keeps_its_arrow_and_count() -> None:

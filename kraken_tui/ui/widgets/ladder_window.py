@@ -279,14 +279,18 @@ def row_marks(placed: Iterable[Placed],
 
 def fit_mark(text: str, room: int) -> str:
     """A row marker in ``room`` cells, never a number cut short (``B 0.0006`` for an
-    order of 0.00066780 reads as another size): the sizes and the price go first (the
-    open-orders panel has them), then all but the arrow."""
+    order of 0.00066780 reads as another size): the sizes go first (the open-orders
+    panel has them), then an off-level order's price (``@…`` still says the order is not
+    at this row's price), then all but the arrow."""
     if len(text) <= room:
         return text
-    short = " ".join(t for t in text.split(" ") if t in ("\u25c0", "B", "S")
-                     or t.startswith("\u00d7"))
-    if len(short) <= room:
-        return short
+    tokens = text.split(" ")
+    short = " ".join(t for t in tokens if t in ("\u25c0", "B", "S") or t.startswith("\u00d7"))
+    price = next((t for t in tokens if t.startswith("@")), None)
+    tries = [f"{short} {price}", f"{short} @\u2026"] if price else []
+    for candidate in (*tries, short):
+        if len(candidate) <= room:
+            return candidate
     return "\u25c0" if room >= 1 else ""
 
 

@@ -97,6 +97,9 @@ NARROW_BELOW = 100
 #: Below this many rows the connection panel waits for "h" (the status bar has its gist):
 #: from here, with it shown, Open orders keeps 8 lines (its column header and 7 orders).
 SHORT_BELOW = 56
+#: Below this many columns the footer drops its spacing and the palette key (ctrl+p still
+#: opens it; ? lists it), so every key fits: at 80 columns "C Cancel all" read "C".
+FULL_FOOTER_FROM = 100
 
 
 def while_running(handler: Handler) -> Handler:
@@ -286,6 +289,12 @@ class KrakenMonitor(CancelActions, MarketPanels, MonitorActions, ReplayAndAlerts
         if self._main is not None:
             self._main.set_class(width < NARROW_BELOW, "-narrow")
             self._main.set_class(height < SHORT_BELOW, "-short")
+            footer = self._main.query_one(Footer)
+            footer.compact = width < FULL_FOOTER_FROM
+            palette = width >= FULL_FOOTER_FROM
+            if footer.show_command_palette != palette:
+                footer.show_command_palette = palette
+                footer.refresh(recompose=True)  # Footer reads it in compose() only
 
     # -- the feed worker ------------------------------------------------------
 

@@ -14,7 +14,7 @@ from rich.console import Console
 from textual.pilot import Pilot
 from ui_scenarios import live_script, make_app, settle
 
-from kraken_tui.ui.app import SHORT_BELOW
+from kraken_tui.ui.app import FULL_FOOTER_FROM, SHORT_BELOW
 
 #: The sequence of the issue: grow from below the narrow limit, shrink, grow a lot.
 SEQUENCE = ((79, 24), (120, 40), (80, 24), (200, 60))
@@ -73,3 +73,16 @@ async def test_the_connection_panel_shows_only_where_open_orders_keeps_room(rows
         orders = app.screen.query_one("#orders")
         assert health.display == (rows >= SHORT_BELOW)
         assert orders.content_region.height >= 8
+
+
+@pytest.mark.parametrize("size", [(80, 24), (99, 30), (120, 40)], ids=lambda s: f"{s[0]}x{s[1]}")
+async def test_the_footer_shows_every_key_in_full(size: tuple[int, int]) -> None:
+    """At 80 columns the last key read "C" with its label cut; narrow, the footer now
+    drops its spacing and the palette key (ctrl+p still opens the palette)."""
+    app, holder = make_app(live_script())
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot, holder)
+        await settle_layout(pilot)
+        footer = screen_text(app).splitlines()[size[1] - 1]
+        assert "C Cancel all" in footer
+        assert ("^p palette" in footer) == (size[0] >= FULL_FOOTER_FROM)

@@ -28,7 +28,6 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -39,11 +38,8 @@ import psutil  # noqa: E402
 from ladder_scroll_bench import start_app  # noqa: E402
 from ui_bench import (  # noqa: E402
     FLOOR_SCRIPT,
-    PART1_SYMBOLS,
     BenchSim,
-    PtyApp,
     run_baseline_bare,
-    start_monitor,
     steady_window,
     wait_live,
 )
@@ -55,12 +51,12 @@ def thread_seconds(ps: psutil.Process) -> dict[int, float]:
     return {t.id: t.user_time + t.system_time for t in ps.threads()}
 
 
-def app_window(start: Callable[[BenchSim, Path], PtyApp], tmp: Path, seed: int, ups: float,
-               warmup: float, duration: float, keys: bytes = b"") -> dict[str, Any]:
+def app_window(depth: int, tmp: Path, seed: int, ups: float, warmup: float, duration: float,
+               keys: bytes = b"") -> dict[str, Any]:
     """One steady window of the app; CPU in all, and the UI loop's share."""
     sim = BenchSim(seed, ups, order_flow=True)
     try:
-        app = start(sim, tmp)
+        app = start_app(sim, depth, tmp)
         try:
             wait_live(app)
             if keys:
@@ -86,18 +82,11 @@ def app_window(start: Callable[[BenchSim, Path], PtyApp], tmp: Path, seed: int, 
 def one_round(tmp: Path, args: argparse.Namespace, skip: set[str]) -> dict[str, Any]:
     floor = run_baseline_bare(args.warmup, args.duration, [sys.executable, str(FLOOR_SCRIPT)])
     row: dict[str, Any] = {"floor": floor}
-
-    def monitor(sim: BenchSim, tmp: Path) -> PtyApp:
-        return start_monitor(sim, PART1_SYMBOLS, tmp, None, "rounds")
-
-    def deep(sim: BenchSim, tmp: Path) -> PtyApp:
-        return start_app(sim, 1000, tmp)
-
-    windows = {"panels": (monitor, b""), "panels_hidden": (monitor, b"kf"),
-               "depth1000": (deep, b"")}
-    for name, (start, keys) in windows.items():
+    # name -> (book depth, keys typed once live): depth 10 is the app's default
+    windows = {"panels": (10, b""), "panels_hidden": (10, b"kf"), "depth1000": (1000, b"")}
+    for name, (depth, keys) in windows.items():
         if name not in skip:
-            row[name] = app_window(start, tmp, args.seed, args.ups, args.warmup,
+            row[name] = app_window(depth, tmp, args.seed, args.ups, args.warmup,
                                    args.duration, keys)
             row[name]["ratio"] = round(row[name]["cpu_pct"] / floor["cpu_pct"], 2)
     return row

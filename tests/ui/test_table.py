@@ -244,3 +244,38 @@ async def test_set_rows_reorders_and_redraws_only_changed_rows() -> None:
         table.set_rows([("b", {"name": "B", "qty": "2"})])
         await pilot.pause()
         assert table.row_keys == ["b"] and lines(table)[2].strip() == ""
+
+
+async def test_the_orders_panel_keeps_its_scrollbar_so_orders_coming_and_going_cost_no_layout(
+) -> None:
+    """The demo's orders crossed the panel's height about every two seconds; each time a
+    scrollbar appeared or went, Textual laid out the whole screen. The panel's scrollbar
+    now stays, in the panel's own colour while every order shows."""
+    from ui_scenarios import live_script, make_app, settle
+
+    from kraken_tui.ui.widgets.orders import OrdersTable
+
+    app, holder = make_app(live_script())
+    async with app.run_test(size=(120, 34)) as pilot:
+        await settle(pilot, holder)
+        table = app.query_one(OrdersTable)
+        await wait_for(pilot, lambda: table.row_count == 4, 5, "the script's 4 orders")
+        assert table.show_vertical_scrollbar and table.has_class("-fits")
+        styles = table.styles
+        assert styles.scrollbar_color == styles.scrollbar_background == styles.background
+        await pilot.pause()
+        layouts = []
+        screen = app.screen
+        refresh_layout = screen._refresh_layout
+        screen._refresh_layout = lambda *a, **k: (layouts.append(a), refresh_layout(*a, **k))
+        keys = [f"extra{i}" for i in range(12)]
+        for key in keys:
+            table.set_row(key, {"symbol": key})
+        await wait_for(pilot, lambda: not table.has_class("-fits"), 5, "rows overflow")
+        assert table.max_scroll_y > 0
+        assert table.styles.scrollbar_color != table.styles.scrollbar_background
+        for key in keys:
+            table.remove_row(key)
+        await wait_for(pilot, lambda: table.has_class("-fits"), 5, "every row shows again")
+        await pilot.pause()
+        assert layouts == []

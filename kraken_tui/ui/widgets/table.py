@@ -315,7 +315,13 @@ class KeyedTable(ScrollView, can_focus=True):
         if size != self.virtual_size and not (fits and size.width == self.virtual_size.width):
             self.set_reactive(KeyedTable.virtual_size, size)
             self._scroll_update(size)
+        self._mark_fits(size)
         self.refresh()  # rows moved: redraw from the cached strips
+
+    def _mark_fits(self, size: Size) -> None:
+        """``-fits`` while every row shows: a panel whose scrollbar is always there (no
+        layout pass each time rows overflow or fit again) styles it invisible then."""
+        self.set_class(size.height <= self.size.height, "-fits")
 
     def _relayout_soon(self) -> None:
         if self._batching:
@@ -346,6 +352,7 @@ class KeyedTable(ScrollView, can_focus=True):
         self._header = None
         self._fit_widths()  # another width may show more columns, or fewer
         self.virtual_size = self._content_size()  # exact again: scrollbars may change
+        self._mark_fits(self.virtual_size)
 
     def notify_style_update(self) -> None:
         super().notify_style_update()

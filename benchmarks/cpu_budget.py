@@ -38,6 +38,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
 
 import psutil  # noqa: E402
+from cpu_rounds import round_arguments  # noqa: E402
 from ui_bench import PART1_SYMBOLS, BenchSim, PtyApp, _env, steady_window, wait_live  # noqa: E402
 
 VARIANT_SCRIPT = Path(__file__).with_name("app_variant.py")
@@ -126,12 +127,7 @@ def print_table(rounds: list[dict[str, Any]], names: list[str]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--duration", type=float, default=20.0, help="seconds per window")
-    parser.add_argument("--warmup", type=float, default=5.0)
-    parser.add_argument("--ups", type=float, default=10.0,
-                        help="simulator steps per second per pair (the demo's pace)")
-    parser.add_argument("--seed", type=int, default=1)
+    round_arguments(parser, rounds=3)
     parser.add_argument("--depth", type=int, default=10, help="book depth (#13's bar: 1000)")
     parser.add_argument("--windows", default=",".join(WINDOWS[1:]),
                         help="comma list of app_variant.py variants (the floor always runs)")

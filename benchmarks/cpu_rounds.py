@@ -92,14 +92,19 @@ def one_round(tmp: Path, args: argparse.Namespace, skip: set[str]) -> dict[str, 
     return row
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--rounds", type=int, default=5)
+def round_arguments(parser: argparse.ArgumentParser, rounds: int) -> None:
+    """The options every rounds benchmark shares (this one and ``cpu_budget``)."""
+    parser.add_argument("--rounds", type=int, default=rounds)
     parser.add_argument("--duration", type=float, default=20.0, help="seconds per window")
     parser.add_argument("--warmup", type=float, default=5.0)
     parser.add_argument("--ups", type=float, default=10.0,
                         help="simulator steps per second per pair (the demo's pace)")
     parser.add_argument("--seed", type=int, default=1)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    round_arguments(parser, rounds=5)
     parser.add_argument("--skip", default="",
                         help="comma list of: panels,panels_hidden,depth1000")
     parser.add_argument("--json", action="store_true")

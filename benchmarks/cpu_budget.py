@@ -37,47 +37,34 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
 
-import psutil  # noqa: E402
-from cpu_rounds import round_arguments  # noqa: E402
-from ui_bench import PART1_SYMBOLS, BenchSim, PtyApp, _env, steady_window, wait_live  # noqa: E402
+from cpu_rounds import round_arguments, thread_seconds  # noqa: E402
+from ladder_scroll_bench import start_app  # noqa: E402
+from ui_bench import BenchSim, PtyApp, _env, steady_window, wait_live  # noqa: E402
 
 VARIANT_SCRIPT = Path(__file__).with_name("app_variant.py")
 WINDOWS = ("floor", "full", "no-ladder-paint", "no-book-events")
 BAR_RATIO = 1.5
 
 
-def thread_ms(ps: psutil.Process) -> dict[int, float]:
-    return {t.id: 1000 * (t.user_time + t.system_time) for t in ps.threads()}
-
-
 def window(variant: str, tmp: Path, args: argparse.Namespace) -> dict[str, Any]:
     """One steady window of ``variant``: CPU, its split by thread, and Textual's passes."""
     counts = tmp / f"{variant.replace('=', '-')}.json"
-    env = _env({"APP_VARIANT_COUNTS": str(counts)})
-    argv = [sys.executable, str(VARIANT_SCRIPT), variant]
-    sim = None
-    if variant != "floor":
-        sim = BenchSim(args.seed, args.ups, order_flow=True)
-        config = tmp / "empty.toml"
-        config.write_text("")
-        argv += ["--config", str(config), "--log-file", str(tmp / "app.log"),
-                 "--depth", str(args.depth),
-                 "--ws-url", sim.info["ws_url"], "--ws-auth-url", sim.info["ws_auth_url"],
-                 "--rest-url", sim.info["rest_url"]]
-        for symbol in PART1_SYMBOLS:
-            argv += ["--symbol", symbol]
-        env.update({"KRAKEN_API_KEY": sim.info["api_key"],
-                    "KRAKEN_API_SECRET": sim.info["api_secret"]})
+    env = {"APP_VARIANT_COUNTS": str(counts)}
+    launcher = [sys.executable, str(VARIANT_SCRIPT), variant]
+    sim = None if variant == "floor" else BenchSim(args.seed, args.ups, order_flow=True)
     try:
-        app = PtyApp(argv, env)
+        if sim is None:
+            app = PtyApp(launcher, _env(env))
+        else:
+            app = start_app(sim, args.depth, tmp, launcher, env)
         try:
             if sim is not None:
                 wait_live(app)  # the status line's LIVE: every variant shows it
             time.sleep(args.warmup)
             app.ps.send_signal(10)  # SIGUSR1: the counters start with the window
-            before = thread_ms(app.ps)
+            before = thread_seconds(app.ps)
             row = steady_window(app, sim, 0.0, args.duration)
-            after = thread_ms(app.ps)
+            after = thread_seconds(app.ps)
         finally:
             app.stop()
     finally:
@@ -85,9 +72,9 @@ def window(variant: str, tmp: Path, args: argparse.Namespace) -> dict[str, Any]:
             sim.close()
     seconds = row["seconds"]
     spent = {tid: after[tid] - before.get(tid, 0.0) for tid in after}
-    row["ui_loop_ms_s"] = round(spent.get(app.ps.pid, 0.0) / seconds, 1)
-    row["other_threads_ms_s"] = round((sum(spent.values()) - spent.get(app.ps.pid, 0.0))
-                                      / seconds, 1)
+    ui_ms = 1000 * spent.get(app.ps.pid, 0.0)
+    row["ui_loop_ms_s"] = round(ui_ms / seconds, 1)
+    row["other_threads_ms_s"] = round((1000 * sum(spent.values()) - ui_ms) / seconds, 1)
     deadline = time.monotonic() + 10
     while not counts.exists() and time.monotonic() < deadline:
         time.sleep(0.1)  # written at the app's exit

@@ -94,18 +94,22 @@ def parse_border(text: str) -> Shown:
     return {m[1]: (int(m[2]), int(m[3])) for m in RANGE.finditer(text)}
 
 
-def start_app(sim: BenchSim, depth: int, tmp: Path) -> PtyApp:
-    """The real monitor on a pty against ``sim`` at ``depth``, empty config, temp log."""
+def start_app(sim: BenchSim, depth: int, tmp: Path, launcher: list[str] | None = None,
+              env: dict[str, str] | None = None) -> PtyApp:
+    """The real monitor on a pty against ``sim`` at ``depth``, empty config, temp log.
+
+    ``launcher`` replaces ``python -m kraken_tui`` (``cpu_budget`` runs ``app_variant.py``
+    with the same arguments); ``env`` is added to the app's environment."""
     config = tmp / "empty.toml"
     config.write_text("")
-    argv = [sys.executable, "-m", "kraken_tui", "--config", str(config),
+    argv = [*(launcher or [sys.executable, "-m", "kraken_tui"]), "--config", str(config),
             "--log-file", str(tmp / f"app-d{depth}.log"), "--depth", str(depth),
             "--ws-url", sim.info["ws_url"], "--ws-auth-url", sim.info["ws_auth_url"],
             "--rest-url", sim.info["rest_url"]]
     for symbol in PART1_SYMBOLS:
         argv += ["--symbol", symbol]
     app = PtyApp(argv, _env({"KRAKEN_API_KEY": sim.info["api_key"],
-                             "KRAKEN_API_SECRET": sim.info["api_secret"]}))
+                             "KRAKEN_API_SECRET": sim.info["api_secret"], **(env or {})}))
     app.log_path = tmp / f"app-d{depth}.log"
     return app
 
